@@ -1,0 +1,139 @@
+using DeployGuard.Core.Intents;
+
+namespace DeployGuard.Git;
+
+/// <summary>
+/// <see cref="IDeployRepository"/> over a local git repository (bare mirror or working clone),
+/// driven through the git command line. Works for SHA-1 and SHA-256 repositories alike: object
+/// ids are whatever git prints.
+/// </summary>
+public sealed class GitDeployRepository : IDeployRepository, IAsyncDisposable
+{
+    private readonly GitCli _git;
+    private readonly CatFileBatch _batch;
+
+    public GitDeployRepository(string directory, GitCli git)
+    {
+        Directory = directory;
+        _git = git;
+        _batch = new CatFileBatch(git, directory);
+    }
+
+    public string Directory { get; }
+
+    public async Task<string?> ResolveCommitAsync(string revision, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(revision);
+        var result = await _git.RunAsync(Directory, ["rev-parse", "--verify", "--quiet", "--end-of-options", revision + "^{commit}"],
+            cancellationToken, allowedExitCodes: [1, 128]);
+        return result.ExitCode == 0 ? result.StandardOutput.Trim() : null;
+    }
+
+    public async Task<bool> IsAncestorAsync(string ancestor, string descendant, CancellationToken cancellationToken)
+    {
+        // Exit 1 means "not an ancestor"; anything else non-zero (an unknown commit) is an error.
+        var result = await _git.RunAsync(Directory, ["merge-base", "--is-ancestor", "--end-of-options", ancestor, descendant],
+            cancellationToken, allowedExitCodes: [1]);
+        return result.ExitCode == 0;
+    }
+
+    public async Task<IReadOnlyList<CommitChanges>> GetFirstParentChangesAsync(string? since, string until, string? pathspec, CancellationToken cancellationToken)
+    {
+        // One process for the whole range, never one per commit. Why each flag:
+        //   --first-parent + --diff-merges=first-parent: a merged PR is one step, diffed against
+        //     the branch as it was before the merge;
+        //   --no-renames: a rename is a delete plus an add (SPEC §1);
+        //   --root: the first commit of a repository is diffed against the empty tree;
+        //   -z: paths verbatim, whatever characters they hold.
+        List<string> args =
+        [
+            "log", "-z", "--first-parent", "--diff-merges=first-parent", "--raw", "--no-renames",
+            "--no-abbrev", "--root", "--no-textconv", "--format=%H %P",
+            since is null ? until : $"{since}..{until}",
+            "--",
+        ];
+        if (pathspec is not null)
+        {
+            args.Add(pathspec);
+        }
+
+        var commits = new List<CommitChanges>();
+        await using (var process = _git.StartStreaming(Directory, args))
+        {
+            await ParseLogAsync(new GitOutputReader(process.Output), commits, cancellationToken);
+            await process.WaitForSuccessAsync(cancellationToken);
+        }
+
+        commits.Reverse();
+        return commits;
+    }
+
+    internal static async Task ParseLogAsync(GitOutputReader reader, List<CommitChanges> commits, CancellationToken cancellationToken)
+    {
+        string? commit = null;
+        string[] parents = [];
+        List<FileChange> changes = [];
+        while (await reader.ReadTokenAsync(0, cancellationToken) is { } token)
+        {
+            var text = token.TrimStart('\n');
+            if (text.Length == 0)
+            {
+                continue;
+            }
+
+            if (text[0] == ':')
+            {
+                var path = await reader.ReadTokenAsync(0, cancellationToken)
+                           ?? throw new GitCommandException("git log output ended in the middle of a change");
+                changes.Add(ParseRaw(text, path));
+                continue;
+            }
+
+            if (commit is not null)
+            {
+                commits.Add(new CommitChanges(commit, parents, changes));
+                changes = [];
+            }
+
+            var fields = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            commit = fields[0];
+            parents = fields[1..];
+        }
+
+        if (commit is not null)
+        {
+            commits.Add(new CommitChanges(commit, parents, changes));
+        }
+    }
+
+    private static FileChange ParseRaw(string raw, string path)
+    {
+        // ":<old mode> <new mode> <old blob> <new blob> <status>"
+        var f = raw[1..].Split(' ');
+        if (f.Length < 5)
+        {
+            throw new GitCommandException($"unexpected raw diff line from git log: '{raw}'");
+        }
+
+        var status = f[4][0] switch
+        {
+            'A' => ChangeStatus.Added,
+            'D' => ChangeStatus.Deleted,
+            'T' => ChangeStatus.TypeChanged,
+            _ => ChangeStatus.Modified,
+        };
+        return new FileChange(status, path, f[0], f[1], f[2], f[3]);
+    }
+
+    public async Task<IReadOnlyDictionary<string, BlobHead>> ReadBlobHeadsAsync(IReadOnlyCollection<string> blobIds, int limit, CancellationToken cancellationToken) =>
+        await _batch.ReadHeadsAsync(blobIds, limit, cancellationToken);
+
+    public async Task<BlobHead?> ReadFileAsync(string commit, string path, int limit, CancellationToken cancellationToken)
+    {
+        var name = $"{commit}:{path}";
+        var heads = await _batch.ReadHeadsAsync([name], limit, cancellationToken);
+        return heads.TryGetValue(name, out var head) ? head : null;
+    }
+
+    public ValueTask DisposeAsync() => _batch.DisposeAsync();
+}
