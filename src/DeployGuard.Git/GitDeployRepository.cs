@@ -125,6 +125,36 @@ public sealed class GitDeployRepository : IDeployRepository, IAsyncDisposable
         return new FileChange(status, path, f[0], f[1], f[2], f[3]);
     }
 
+    /// <summary>The changes from <paramref name="from"/>'s tree to <paramref name="to"/>'s, in one git call.</summary>
+    public async Task<IReadOnlyList<FileChange>> DiffAsync(string from, string to, string? pathspec, CancellationToken cancellationToken)
+    {
+        List<string> args = ["diff-tree", "-r", "-z", "--no-renames", "--no-abbrev", "--no-textconv", from, to, "--"];
+        if (pathspec is not null)
+        {
+            args.Add(pathspec);
+        }
+
+        var output = await _git.RunAsync(Directory, args, cancellationToken);
+        var tokens = output.StandardOutput.Split('\0');
+        var changes = new List<FileChange>();
+        for (var i = 0; i + 1 < tokens.Length; i += 2)
+        {
+            if (tokens[i].StartsWith(':'))
+            {
+                changes.Add(ParseRaw(tokens[i], tokens[i + 1]));
+            }
+        }
+
+        return changes;
+    }
+
+    /// <summary>The best common ancestor of two commits, or null when they share none.</summary>
+    public async Task<string?> MergeBaseAsync(string a, string b, CancellationToken cancellationToken)
+    {
+        var result = await _git.RunAsync(Directory, ["merge-base", "--end-of-options", a, b], cancellationToken, allowedExitCodes: [1]);
+        return result.ExitCode == 0 ? result.StandardOutput.Trim() : null;
+    }
+
     public async Task<IReadOnlyDictionary<string, BlobHead>> ReadBlobHeadsAsync(IReadOnlyCollection<string> blobIds, int limit, CancellationToken cancellationToken) =>
         await _batch.ReadHeadsAsync(blobIds, limit, cancellationToken);
 

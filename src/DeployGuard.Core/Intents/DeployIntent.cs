@@ -28,6 +28,12 @@ public sealed record DeployIntent
     /// <summary>The deploy-repository commit that made this change.</summary>
     public required string DeployCommit { get; init; }
 
+    /// <summary>
+    /// The deploy commit's first parent: the policy there judges this intent, so a pull request
+    /// cannot loosen the rules that judge it (SPEC §3). Null for a repository's first commit.
+    /// </summary>
+    public string? PolicyCommit { get; init; }
+
     /// <summary>Set when the new content of the deploy file is invalid: the intent is refused with it.</summary>
     public DeployFileError? FileError { get; init; }
 

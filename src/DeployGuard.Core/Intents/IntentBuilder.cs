@@ -74,7 +74,7 @@ public static class IntentBuilder
                     continue;
                 }
 
-                if (ToIntent(commit.Commit, change, location, changesPolicy, blobs, parsed) is { } intent)
+                if (ToIntent(commit, change, location, changesPolicy, blobs, parsed) is { } intent)
                 {
                     intents.Add(intent);
                 }
@@ -85,7 +85,7 @@ public static class IntentBuilder
     }
 
     private static DeployIntent? ToIntent(
-        string deployCommit,
+        CommitChanges commit,
         FileChange change,
         DeployFileLocation location,
         bool changesPolicy,
@@ -102,7 +102,8 @@ public static class IntentBuilder
             Path = change.Path,
             Kind = IntentKind.Deploy,
             PreviousCommit = previous.Content?.Commit,
-            DeployCommit = deployCommit,
+            DeployCommit = commit.Commit,
+            PolicyCommit = commit.FirstParent,
             ChangesPolicy = changesPolicy,
         };
 

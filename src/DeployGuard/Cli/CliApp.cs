@@ -1,0 +1,112 @@
+using System.CommandLine;
+using DeployGuard.Configuration;
+using DeployGuard.Git;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Serilog;
+using Serilog.Events;
+
+namespace DeployGuard.Cli;
+
+/// <summary>The <c>deployguard</c> command line (SPEC §7).</summary>
+public static class CliApp
+{
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        var root = new RootCommand("DeployGuard: deploy by pull request, with approvals and safety checks verified before anything runs.");
+        root.Subcommands.Add(BuildCheck(output, error));
+        root.Subcommands.Add(BuildPlan(output, error));
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var parseError in parse.Errors)
+            {
+                await error.WriteLineAsync($"deployguard: {parseError.Message}");
+            }
+
+            await error.WriteLineAsync("Run 'deployguard --help' for usage.");
+            return ExitCodes.Usage;
+        }
+
+        var invocation = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+        try
+        {
+            return await parse.InvokeAsync(invocation, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return ExitCodes.Refused;
+        }
+    }
+
+    private static Command BuildCheck(TextWriter output, TextWriter error)
+    {
+        var repo = new Option<string>("--repo") { Description = "The deploy repository (or plain folder) to check", DefaultValueFactory = _ => "." };
+        var @base = new Option<string?>("--base") { Description = "Check the changes since this commit or branch (the PR's target)" };
+        var head = new Option<string?>("--head") { Description = "The commit holding the change (default HEAD); needs --base" };
+        var rootFolder = new Option<string>("--root") { Description = "Folder inside the repository that holds the environment folders", DefaultValueFactory = _ => "." };
+        var format = new Option<string>("--format") { Description = "text or json", DefaultValueFactory = _ => "text" };
+        format.AcceptOnlyFromAmong("text", "json");
+
+        var command = new Command("check", "Validate deploy files and the policy, for a change (--base/--head) or a whole folder") { repo, @base, head, rootFolder, format };
+        command.SetAction((parse, ct) => CheckCommand.RunAsync(
+            new CheckArguments(parse.GetValue(repo)!, parse.GetValue(@base), parse.GetValue(head), parse.GetValue(rootFolder)!, parse.GetValue(format) == "json"),
+            output, error, ct));
+        return command;
+    }
+
+    private static Command BuildPlan(TextWriter output, TextWriter error)
+    {
+        var command = new Command("plan", "Show what the pending commits of the configured deploy repository would do; triggers nothing")
+        {
+            // Configuration switches (--DeployGuard:Repository:Url=...) pass through to .NET configuration.
+            TreatUnmatchedTokensAsErrors = false,
+        };
+        command.SetAction((parse, ct) => WithServicesAsync(parse.UnmatchedTokens, error, LogEventLevel.Warning,
+            services => PlanCommand.RunAsync(services, output, error, ct)));
+        return command;
+    }
+
+    /// <summary>
+    /// Composes the Generic Host for commands that need configuration, validates the options
+    /// (every failing key at once) and runs <paramref name="action"/> with the services.
+    /// </summary>
+    internal static async Task<int> WithServicesAsync(IReadOnlyList<string> switches, TextWriter error, LogEventLevel level, Func<IServiceProvider, Task<int>> action)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddDeployGuardSources(switches);
+        builder.Services.AddDeployGuard();
+        var json = string.Equals(builder.Configuration["DeployGuard:Logging:Format"], "json", StringComparison.OrdinalIgnoreCase);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSerilog(Logging.Create(level, json), dispose: true);
+
+        using var host = builder.Build();
+        try
+        {
+            _ = host.Services.GetRequiredService<IOptions<DeployGuardOptions>>().Value;
+        }
+        catch (OptionsValidationException ex)
+        {
+            await error.WriteLineAsync("deployguard: invalid configuration:");
+            foreach (var failure in ex.Failures)
+            {
+                await error.WriteLineAsync($"  {failure}");
+            }
+
+            return ExitCodes.Usage;
+        }
+
+        try
+        {
+            return await action(host.Services);
+        }
+        catch (GitCommandException ex)
+        {
+            await error.WriteLineAsync($"deployguard: {ex.Message}");
+            return ExitCodes.Refused;
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using DeployGuard.Core.DeployFiles;
+using DeployGuard.Core.Intents;
+using DeployGuard.Git;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace DeployGuard.Configuration;
+
+internal static class ServiceRegistration
+{
+    /// <summary>The configuration sources of SPEC §7, later ones winning: appsettings.json, environment, command-line switches.</summary>
+    public static IConfigurationBuilder AddDeployGuardSources(this IConfigurationBuilder builder, IReadOnlyList<string> switches)
+    {
+        builder.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true, reloadOnChange: false);
+        builder.AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true, reloadOnChange: false);
+
+        // DEPLOYGUARD__GITHUB__APIURL maps to DeployGuard:GitHub:ApiUrl: keys are case-insensitive.
+        builder.AddEnvironmentVariables();
+        builder.AddCommandLine([.. switches]);
+        return builder;
+    }
+
+    public static IServiceCollection AddDeployGuard(this IServiceCollection services)
+    {
+        services.AddOptions<DeployGuardOptions>().BindConfiguration(DeployGuardOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DeployGuardOptions>, DeployGuardOptionsValidator>();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(_ => new GitCli());
+        services.AddSingleton(sp => new DeployLayout(Options(sp).Repository.Root));
+        services.AddSingleton(sp =>
+        {
+            var o = Options(sp);
+            return new LocalMirror(sp.GetRequiredService<GitCli>(), o.Repository.Url!, o.Repository.Branch, Path.Combine(o.WorkDir, "mirror.git"));
+        });
+        services.AddSingleton(sp => new GitDeployRepository(sp.GetRequiredService<LocalMirror>().Directory, sp.GetRequiredService<GitCli>()));
+        services.AddSingleton<IDeployRepository>(sp => sp.GetRequiredService<GitDeployRepository>());
+        services.AddSingleton<ICheckpointStore>(sp =>
+            new RefCheckpointStore(sp.GetRequiredService<GitCli>(), sp.GetRequiredService<LocalMirror>().Directory, Options(sp).Repository.Branch));
+        services.AddSingleton(sp => new IntentDetector(sp.GetRequiredService<IDeployRepository>(), sp.GetRequiredService<DeployLayout>()));
+        return services;
+    }
+
+    private static DeployGuardOptions Options(IServiceProvider sp) => sp.GetRequiredService<IOptions<DeployGuardOptions>>().Value;
+}
