@@ -96,6 +96,18 @@ public sealed class ChangeValidator(DeployLayout layout)
                 problems.Add(ValidationProblem.From(rewritten, protect ? Severity.Error : Severity.Warning));
             }
 
+            if (policyBefore is not null && before is null)
+            {
+                // The policy's own errors are listed once; here only what they mean for this file.
+                if (after is not null)
+                {
+                    problems.Add(new ValidationProblem(file.Path, parsed.Content?.Line ?? 1, 0, Severity.Error, "InvalidPolicy",
+                        $"the policy before this change is invalid and it is the one that judges this deploy: merge the policy fix first, then deploy"));
+                }
+
+                continue;
+            }
+
             CheckKnown(location, file.Path, parsed.Content?.Line ?? 1, judging, after, problems);
         }
 
