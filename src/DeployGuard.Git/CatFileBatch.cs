@@ -17,6 +17,7 @@ internal sealed class CatFileBatch(GitCli git, string repository) : IAsyncDispos
     private readonly SemaphoreSlim _gate = new(1, 1);
     private GitProcess? _process;
     private GitOutputReader? _reader;
+    private int _disposed;
 
     /// <summary>The first <paramref name="limit"/> bytes of each object that exists and is a blob.</summary>
     public async Task<Dictionary<string, BlobHead>> ReadHeadsAsync(IReadOnlyCollection<string> objects, int limit, CancellationToken cancellationToken)
@@ -36,6 +37,7 @@ internal sealed class CatFileBatch(GitCli git, string repository) : IAsyncDispos
         }
 
         List<(string Name, long Size)> large = [];
+        ObjectDisposedException.ThrowIf(_disposed == 1, this);
         await _gate.WaitAsync(cancellationToken);
         try
         {
@@ -166,8 +168,14 @@ internal sealed class CatFileBatch(GitCli git, string repository) : IAsyncDispos
         _reader = null;
     }
 
+    /// <summary>Stops the git process. Idempotent: a container may dispose one instance under two service types.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _gate.WaitAsync();
         try
         {
@@ -176,7 +184,6 @@ internal sealed class CatFileBatch(GitCli git, string repository) : IAsyncDispos
         finally
         {
             _gate.Release();
-            _gate.Dispose();
         }
     }
 }

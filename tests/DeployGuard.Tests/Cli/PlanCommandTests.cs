@@ -1,0 +1,113 @@
+using DeployGuard.Git;
+using DeployGuard.Tests.Support;
+
+namespace DeployGuard.Tests.Cli;
+
+public sealed class PlanCommandTests : IDisposable
+{
+    private const string Policy = """
+        version: 1
+        environments:
+          staging: {}
+        apps:
+          app:
+            repository: acme/app
+            pipeline: { type: command, command: ["./deploy.sh"] }
+        """;
+
+    private readonly TestRepo _remote = TestRepo.Create();
+    private readonly TempDirectory _work = new();
+
+    public void Dispose()
+    {
+        _remote.Dispose();
+        _work.Dispose();
+    }
+
+    private Task<CliResult> PlanAsync() =>
+        CliRunner.RunAsync("plan", $"--DeployGuard:Repository:Url={_remote.Path}", $"--DeployGuard:WorkDir={_work.Path}");
+
+    [Fact]
+    public async Task Plan_FirstStart_ReportsTheBaselineAndDeploysNothing()
+    {
+        var tip = _remote.CommitFiles("seed", ("deployguard.yml", Policy), ("staging/app.deploy", Hashes.DeployFile(Hashes.Sha1("1"))));
+
+        var result = await PlanAsync();
+
+        result.ExitCode.ShouldBe(0, result.Error);
+        result.Output.ShouldContain($"First start: {tip[..12]} would be recorded as the baseline");
+    }
+
+    [Fact]
+    public async Task Plan_PendingCommits_ListsEachIntentWithItsVerdict_AndMovesNoCheckpoint()
+    {
+        var seed = _remote.CommitFiles("seed", ("deployguard.yml", Policy), ("staging/app.deploy", Hashes.DeployFile(Hashes.Sha1("1"))));
+        await PlanAsync();
+        var mirror = Path.Combine(_work.Path, "mirror.git");
+        var checkpoint = new RefCheckpointStore(new GitCli(), mirror, "main");
+        await checkpoint.SetAsync(seed, CancellationToken.None);
+        var deploy = _remote.CommitFiles("deploy", ("staging/app.deploy", Hashes.DeployFile(Hashes.Sha1("2")) + Hashes.DeployFile(Hashes.Sha1("1"))));
+        var unknown = _remote.CommitFiles("unknown env", ("qa/app.deploy", Hashes.DeployFile(Hashes.Sha1("2"))));
+
+        var result = await PlanAsync();
+
+        result.ExitCode.ShouldBe(0, result.Error);
+        result.Output.ShouldContain("2 commit(s) pending");
+        result.Output.ShouldContain($"staging.app.{deploy[..12]}");
+        result.Output.ShouldContain($"deploy {Hashes.Sha1("2")[..12]} (was {Hashes.Sha1("1")[..12]})");
+        result.Output.ShouldContain($"qa.app.{unknown[..12]}");
+        result.Output.ShouldContain("refused: environment 'qa' is not in deployguard.yml");
+        (await checkpoint.GetAsync(CancellationToken.None)).ShouldBe(seed, "plan triggers nothing and records nothing");
+    }
+
+    [Fact]
+    public async Task Plan_DivergedHistory_SaysSoAndExitsOne()
+    {
+        var seed = _remote.CommitFiles("seed", ("deployguard.yml", Policy));
+        var processed = _remote.CommitFiles("two", ("staging/app.deploy", Hashes.DeployFile(Hashes.Sha1("1"))));
+        await PlanAsync();
+        await new RefCheckpointStore(new GitCli(), Path.Combine(_work.Path, "mirror.git"), "main").SetAsync(processed, CancellationToken.None);
+        _remote.Git("reset", "--hard", "--quiet", seed);
+        _remote.CommitFiles("rewritten", ("staging/app.deploy", Hashes.DeployFile(Hashes.Sha1("9"))));
+
+        var result = await PlanAsync();
+
+        result.ExitCode.ShouldBe(1);
+        result.Output.ShouldContain("DIVERGED");
+        result.Output.ShouldContain("deployguard reset --to");
+    }
+
+    [Fact]
+    public async Task Plan_InvalidConfiguration_NamesEveryBadKeyAndExitsTwo()
+    {
+        var result = await CliRunner.RunAsync("plan", "--DeployGuard:PollInterval=00:00:00", "--DeployGuard:GitHub:ApiUrl=not a url");
+
+        result.ExitCode.ShouldBe(2);
+        result.Error.ShouldContain("DeployGuard:Repository:Url is required");
+        result.Error.ShouldContain("DeployGuard:PollInterval");
+        result.Error.ShouldContain("DeployGuard:GitHub:ApiUrl");
+    }
+
+    [Fact]
+    public async Task Executable_ConfiguredThroughEnvironmentVariables_RunsPlan()
+    {
+        var tip = _remote.CommitFiles("seed", ("deployguard.yml", Policy));
+
+        var result = await CliRunner.RunProcessAsync(
+            new Dictionary<string, string> { ["DEPLOYGUARD__REPOSITORY__URL"] = _remote.Path, ["DEPLOYGUARD__WORKDIR"] = _work.Path },
+            "plan");
+
+        result.ExitCode.ShouldBe(0, result.Error);
+        result.Output.ShouldContain(tip[..12]);
+    }
+
+    [Fact]
+    public async Task Plan_UnreachableRepository_ExitsOneWithoutLeakingCredentials()
+    {
+        var result = await CliRunner.RunAsync("plan", "--DeployGuard:Repository:Url=https://x-access-token:ghs_SECRET@127.0.0.1:9/deploy.git", $"--DeployGuard:WorkDir={_work.Path}");
+
+        result.ExitCode.ShouldBe(1);
+        (result.Output + result.Error).ShouldNotContain("ghs_SECRET");
+        result.Error.ShouldContain("git clone");
+    }
+}
