@@ -48,7 +48,7 @@ public sealed class GitDeployRepository : IDeployRepository, IAsyncDisposable
         List<string> args =
         [
             "log", "-z", "--first-parent", "--diff-merges=first-parent", "--raw", "--no-renames",
-            "--no-abbrev", "--root", "--no-textconv", "--format=%H %P",
+            "--no-abbrev", "--root", "--no-textconv", "--format=%H %P", "--end-of-options",
             since is null ? until : $"{since}..{until}",
             "--",
         ];
@@ -128,7 +128,7 @@ public sealed class GitDeployRepository : IDeployRepository, IAsyncDisposable
     /// <summary>The changes from <paramref name="from"/>'s tree to <paramref name="to"/>'s, in one git call.</summary>
     public async Task<IReadOnlyList<FileChange>> DiffAsync(string from, string to, string? pathspec, CancellationToken cancellationToken)
     {
-        List<string> args = ["diff-tree", "-r", "-z", "--no-renames", "--no-abbrev", "--no-textconv", from, to, "--"];
+        List<string> args = ["diff-tree", "-r", "-z", "--no-renames", "--no-abbrev", "--no-textconv", "--end-of-options", from, to, "--"];
         if (pathspec is not null)
         {
             args.Add(pathspec);
