@@ -21,8 +21,10 @@ public static class DeployFileHistory
 
         var oldLines = Lines(previous);
         var newLines = Lines(current);
+        // Compare from the bottom: prepending shifts every old line down by the same amount, so
+        // the first difference seen from the end is the line that was changed or dropped.
         var shift = newLines.Count - oldLines.Count;
-        for (var i = 0; i < oldLines.Count; i++)
+        for (var i = oldLines.Count - 1; i >= 0; i--)
         {
             var j = i + shift;
             if (j >= 0 && string.Equals(oldLines[i], newLines[j], StringComparison.Ordinal))
@@ -30,9 +32,7 @@ public static class DeployFileHistory
                 continue;
             }
 
-            // Report the first old line that no longer stands where prepending would have left it.
-            var line = Math.Max(j, 0) + 1;
-            return new DeployFileError(path, Math.Min(line, Math.Max(newLines.Count, 1)), DeployFileErrorCode.HistoryRewritten,
+            return new DeployFileError(path, Math.Max(j, 0) + 1, DeployFileErrorCode.HistoryRewritten,
                 $"history rewritten: line {i + 1} of the previous version ({Shorten(oldLines[i])}) was changed or removed; " +
                 "add new entries at the top and leave older lines as they were");
         }

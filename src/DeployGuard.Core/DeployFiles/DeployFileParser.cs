@@ -156,7 +156,7 @@ public static class DeployFileParser
             if (status != System.Buffers.OperationStatus.Done)
             {
                 return Fail(path, line, DeployFileErrorCode.InvalidUtf8,
-                    $"the commit hash on line {line} is not valid UTF-8 text");
+                    $"the commit hash on line {line} is not valid UTF-8 text: save the file as UTF-8");
             }
 
             if (Rune.IsWhiteSpace(rune))

@@ -143,6 +143,7 @@ public sealed partial class DeployLayout
         return trimmed;
     }
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,62}$", RegexOptions.CultureInvariant)]
+    // \A and \z, not ^ and $: in .NET '$' also matches before a final newline.
+    [GeneratedRegex(@"\A[a-z0-9][a-z0-9._-]{0,62}\z", RegexOptions.CultureInvariant)]
     private static partial Regex NamePattern();
 }

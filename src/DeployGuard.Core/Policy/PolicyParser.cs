@@ -56,6 +56,18 @@ public static partial class PolicyParser
 
             root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
         }
+        catch (YamlException ex) when (FirstTabIndentedLine(yaml) is { } tabLine)
+        {
+            // YamlDotNet reports a tab at the start of the enclosing mapping; point at the tab itself.
+            _ = ex;
+            return Failed(new PolicyError(file, tabLine, 1, "", "invalid YAML: a tab in the indentation; YAML indents with spaces"));
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet 16 throws this, without a position, when a flow collection is never closed.
+            var (line, column) = UnclosedBracket(yaml);
+            return Failed(new PolicyError(file, line, column, "", "invalid YAML: this '[' or '{' is never closed"));
+        }
         catch (YamlException ex)
         {
             var message = ex.InnerException?.Message ?? ex.Message;
@@ -134,19 +146,83 @@ public static partial class PolicyParser
 
     private static PolicyParseResult Failed(PolicyError error) => new(null, [error]);
 
-    [GeneratedRegex(@"^(?<d>\d+d)?(?<h>\d+h)?(?<m>\d+m)?(?<s>\d+s)?$", RegexOptions.CultureInvariant)]
+    private static int? FirstTabIndentedLine(string yaml)
+    {
+        var lines = yaml.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var indent = lines[i].Length - lines[i].TrimStart(' ', '\t').Length;
+            if (lines[i].AsSpan(0, indent).Contains('\t'))
+            {
+                return i + 1;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The position of the first '[' or '{' left open, ignoring quoted text and comments.</summary>
+    private static (int Line, int Column) UnclosedBracket(string yaml)
+    {
+        var open = new Stack<(int Line, int Column)>();
+        int line = 1, column = 0;
+        char? quote = null;
+        var comment = false;
+        foreach (var c in yaml)
+        {
+            column++;
+            if (c == '\n')
+            {
+                line++;
+                column = 0;
+                comment = false;
+                continue;
+            }
+
+            if (comment)
+            {
+                continue;
+            }
+
+            if (quote is not null)
+            {
+                quote = c == quote ? null : quote;
+                continue;
+            }
+
+            switch (c)
+            {
+                case '"' or '\'':
+                    quote = c;
+                    break;
+                case '#':
+                    comment = true;
+                    break;
+                case '[' or '{':
+                    open.Push((line, column));
+                    break;
+                case ']' or '}' when open.Count > 0:
+                    open.Pop();
+                    break;
+            }
+        }
+
+        return open.Count > 0 ? open.Reverse().First() : (line, 1);
+    }
+
+    [GeneratedRegex(@"\A(?<d>[0-9]+d)?(?<h>[0-9]+h)?(?<m>[0-9]+m)?(?<s>[0-9]+s)?\z", RegexOptions.CultureInvariant)]
     private static partial Regex DurationPattern();
 
-    [GeneratedRegex("^@[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\A@[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}\z", RegexOptions.CultureInvariant)]
     private static partial Regex TeamPattern();
 
-    [GeneratedRegex("^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\A[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\z", RegexOptions.CultureInvariant)]
     private static partial Regex UserPattern();
 
-    [GeneratedRegex(@"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\A[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+\z", RegexOptions.CultureInvariant)]
     private static partial Regex RepositoryPattern();
 
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\A[A-Za-z_][A-Za-z0-9_]*\z", RegexOptions.CultureInvariant)]
     private static partial Regex EnvVarPattern();
 
     private sealed class Reader(string file)
@@ -183,7 +259,11 @@ public static partial class PolicyParser
             {
                 foreach (var (keyNode, valueNode) in envs.Children)
                 {
-                    var name = ((YamlScalarNode)keyNode).Value ?? "";
+                    if (KeyName(keyNode, "environments") is not { } name)
+                    {
+                        continue;
+                    }
+
                     if (!DeployLayout.IsValidName(name))
                     {
                         Error(keyNode, $"environments.{name}", $"environment name '{name}' is invalid: {DeployLayout.NameRule}");
@@ -205,7 +285,11 @@ public static partial class PolicyParser
             {
                 foreach (var (keyNode, valueNode) in appsMap.Children)
                 {
-                    var name = ((YamlScalarNode)keyNode).Value ?? "";
+                    if (KeyName(keyNode, "apps") is not { } name)
+                    {
+                        continue;
+                    }
+
                     if (!DeployLayout.IsValidName(name))
                     {
                         Error(keyNode, $"apps.{name}", $"app name '{name}' is invalid: {DeployLayout.NameRule}");
@@ -401,7 +485,7 @@ public static partial class PolicyParser
             var from = Time(map, path, "from");
             var to = Time(map, path, "to");
             var zone = Get(map, "timezone") is { } z ? Str(z, $"{path}.timezone") : "UTC";
-            if (zone is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _))
+            if (zone is not null && (!TimeZoneInfo.TryConvertIanaIdToWindowsId(zone, out _) || !TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _)))
             {
                 Error(Get(map, "timezone")!, $"{path}.timezone", $"'{zone}' is not a known IANA time zone, like Europe/London or America/New_York");
                 zone = null;
@@ -529,7 +613,11 @@ public static partial class PolicyParser
             {
                 foreach (var (keyNode, valueNode) in envs.Children)
                 {
-                    var env = ((YamlScalarNode)keyNode).Value ?? "";
+                    if (KeyName(keyNode, $"{path}.environments") is not { } env)
+                    {
+                        continue;
+                    }
+
                     var envPath = $"{path}.environments.{env}";
                     if (!environments.ContainsKey(env))
                     {
@@ -812,11 +900,33 @@ public static partial class PolicyParser
             return null;
         }
 
+        private string? KeyName(YamlNode keyNode, string path)
+        {
+            if (keyNode is YamlScalarNode { Value: { } value })
+            {
+                return value;
+            }
+
+            Error(keyNode, path, "a key must be a plain name, not a list or mapping");
+            return null;
+        }
+
         private void CheckKeys(YamlMappingNode map, string path, string[] allowed, string? context = null)
         {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (var keyNode in map.Children.Keys)
             {
-                var key = (keyNode as YamlScalarNode)?.Value ?? "";
+                if (KeyName(keyNode, path) is not { } key)
+                {
+                    continue;
+                }
+
+                if (!seen.Add(key))
+                {
+                    Error(keyNode, path.Length == 0 ? key : $"{path}.{key}", $"duplicate key '{key}'");
+                    continue;
+                }
+
                 if (allowed.Contains(key, StringComparer.Ordinal))
                 {
                     continue;
@@ -828,8 +938,22 @@ public static partial class PolicyParser
             }
         }
 
-        private static YamlNode? Get(YamlMappingNode map, string key) =>
-            map.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
+        /// <summary>
+        /// The value of <paramref name="key"/>, matched by text: a tag (<c>!!str min_approvals</c>)
+        /// must not hide a rule from the parser while the key check accepts it.
+        /// </summary>
+        private static YamlNode? Get(YamlMappingNode map, string key)
+        {
+            foreach (var (keyNode, value) in map.Children)
+            {
+                if (keyNode is YamlScalarNode { Value: { } text } && string.Equals(text, key, StringComparison.Ordinal))
+                {
+                    return value;
+                }
+            }
+
+            return null;
+        }
     }
 
     private static string Suggest(string given, IEnumerable<string> options)
@@ -861,6 +985,6 @@ public static partial class PolicyParser
         return previous[b.Length];
     }
 
-    [GeneratedRegex(@"[+-]\d{2}:?\d{2}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"[+-][0-9]{2}:?[0-9]{2}\z", RegexOptions.CultureInvariant)]
     private static partial Regex OffsetPattern();
 }

@@ -92,7 +92,8 @@ public sealed class ChangeValidator(DeployLayout layout)
 
             if (file.Before is { } previous && DeployFileHistory.Check(file.Path, previous.Span, content.Span) is { } rewritten)
             {
-                var protect = (after ?? judging)?.RulesFor(location.Environment)?.ProtectHistory ?? true;
+                // The policy before the change judges it: a PR cannot switch off the rule it breaks.
+                var protect = (judging ?? after)?.RulesFor(location.Environment)?.ProtectHistory ?? true;
                 problems.Add(ValidationProblem.From(rewritten, protect ? Severity.Error : Severity.Warning));
             }
 
@@ -116,14 +117,16 @@ public sealed class ChangeValidator(DeployLayout layout)
 
     private void CheckKnown(DeployFileLocation location, string path, int line, DeployPolicy? judging, DeployPolicy? after, List<ValidationProblem> problems)
     {
-        if (judging is null && after is null)
+        if (judging is null)
         {
-            problems.Add(new ValidationProblem(path, 0, 0, Severity.Error, "NoPolicy",
-                $"there is no {layout.PolicyPath}: without a policy nothing deploys; add one that lists environment '{location.Environment}' and app '{location.App}'"));
+            var addedWithIt = after is not null && after.Environments.ContainsKey(location.Environment) && after.Apps.ContainsKey(location.App);
+            problems.Add(new ValidationProblem(path, addedWithIt ? line : 0, 0, Severity.Error, "NoPolicy", addedWithIt
+                ? $"{layout.PolicyPath} is added by this same change, but a deploy is judged by the policy before it: merge the policy change first, then deploy"
+                : $"there is no {layout.PolicyPath}: without a policy nothing deploys; add one that lists environment '{location.Environment}' and app '{location.App}'"));
             return;
         }
 
-        var policy = judging ?? after!;
+        var policy = judging;
         var missingEnvironment = !policy.Environments.ContainsKey(location.Environment);
         var missingApp = !policy.Apps.ContainsKey(location.App);
         if (!missingEnvironment && !missingApp)
@@ -132,7 +135,7 @@ public sealed class ChangeValidator(DeployLayout layout)
         }
 
         var what = missingEnvironment ? $"environment '{location.Environment}'" : $"app '{location.App}'";
-        var addedNow = after is not null && judging is not null &&
+        var addedNow = after is not null &&
                        after.Environments.ContainsKey(location.Environment) && after.Apps.ContainsKey(location.App);
         var message = addedNow
             ? $"{what} is added to the policy by this same change, but a deploy is judged by the policy before it: merge the policy change first, then deploy"
