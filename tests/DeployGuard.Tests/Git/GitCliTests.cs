@@ -32,12 +32,8 @@ public sealed class GitCliTests
     [Fact]
     public async Task RunAsync_TimeoutElapses_KillsTheProcessAndSaysSo()
     {
-        // A stand-in for a git that hangs (a dead remote): only the timeout can end it.
         using var dir = new TempDirectory();
-        var hanging = dir.Combine("hanging-git");
-        await File.WriteAllTextAsync(hanging, "#!/bin/sh\nexec sleep 60\n");
-        File.SetUnixFileMode(hanging, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.UserWrite);
-        var git = new GitCli(new GitCliOptions { Executable = hanging });
+        var git = HangingGit(dir);
         var started = System.Diagnostics.Stopwatch.StartNew();
 
         var ex = await Should.ThrowAsync<GitCommandException>(() =>
@@ -51,10 +47,7 @@ public sealed class GitCliTests
     public async Task RunAsync_Cancelled_KillsTheProcessAndThrowsCancellation()
     {
         using var dir = new TempDirectory();
-        var hanging = dir.Combine("hanging-git");
-        await File.WriteAllTextAsync(hanging, "#!/bin/sh\nexec sleep 60\n");
-        File.SetUnixFileMode(hanging, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.UserWrite);
-        var git = new GitCli(new GitCliOptions { Executable = hanging });
+        var git = HangingGit(dir);
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
 
         await Should.ThrowAsync<OperationCanceledException>(() => git.RunAsync(null, ["fetch"], cancel.Token));
@@ -68,5 +61,14 @@ public sealed class GitCliTests
         var ex = await Should.ThrowAsync<GitCommandException>(() => git.RunAsync(null, ["--version"], CancellationToken.None));
 
         ex.Message.ShouldContain("Is git installed");
+    }
+
+    /// <summary>A stand-in for a git that hangs (a dead remote): only a timeout or cancellation can end it.</summary>
+    private static GitCli HangingGit(TempDirectory dir)
+    {
+        var hanging = dir.Combine("hanging-git");
+        File.WriteAllText(hanging, "#!/bin/sh\nexec sleep 60\n");
+        File.SetUnixFileMode(hanging, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.UserWrite);
+        return new GitCli(new GitCliOptions { Executable = hanging });
     }
 }
