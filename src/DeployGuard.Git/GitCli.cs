@@ -167,13 +167,17 @@ public sealed partial class GitCli(GitCliOptions? options = null)
     /// <summary>Removes user info (tokens) from URLs: https://x-access-token:SECRET@host/ becomes https://***@host/.</summary>
     public static string Redact(string text) => UrlCredentials().Replace(text, "$1***@");
 
-    internal static void Kill(Process process)
+    /// <param name="entireTree">
+    /// True for commands that start helpers (fetch and clone run remote helpers and ssh); a plain
+    /// kill is enough for log and cat-file, and listing every process to find a tree costs ~10 ms.
+    /// </param>
+    internal static void Kill(Process process, bool entireTree = true)
     {
         try
         {
             if (!process.HasExited)
             {
-                process.Kill(entireProcessTree: true);
+                process.Kill(entireProcessTree: entireTree);
             }
         }
         catch (InvalidOperationException)
@@ -224,7 +228,7 @@ public sealed class GitProcess : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
-            GitCli.Kill(_process);
+            GitCli.Kill(_process, entireTree: false);
             throw;
         }
 
@@ -234,11 +238,11 @@ public sealed class GitProcess : IAsyncDisposable
         }
     }
 
-    public void Kill() => GitCli.Kill(_process);
+    public void Kill() => GitCli.Kill(_process, entireTree: false);
 
     public async ValueTask DisposeAsync()
     {
-        GitCli.Kill(_process);
+        GitCli.Kill(_process, entireTree: false);
         try
         {
             await _process.WaitForExitAsync();

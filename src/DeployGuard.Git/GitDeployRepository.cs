@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using DeployGuard.Core.Intents;
 
 namespace DeployGuard.Git;
@@ -39,6 +40,19 @@ public sealed class GitDeployRepository : IDeployRepository, IAsyncDisposable
 
     public async Task<IReadOnlyList<CommitChanges>> GetFirstParentChangesAsync(string? since, string until, string? pathspec, CancellationToken cancellationToken)
     {
+        var commits = new List<CommitChanges>();
+        await foreach (var commit in StreamFirstParentChangesAsync(since, until, pathspec, cancellationToken))
+        {
+            commits.Add(commit);
+        }
+
+        commits.Reverse();
+        return commits;
+    }
+
+    public async IAsyncEnumerable<CommitChanges> StreamFirstParentChangesAsync(
+        string? since, string until, string? pathspec, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         // One process for the whole range, never one per commit. Why each flag:
         //   --first-parent + --diff-merges=first-parent: a merged PR is one step, diffed against
         //     the branch as it was before the merge;
@@ -57,73 +71,100 @@ public sealed class GitDeployRepository : IDeployRepository, IAsyncDisposable
             args.Add(pathspec);
         }
 
-        var commits = new List<CommitChanges>();
-        await using (var process = _git.StartStreaming(Directory, args))
+        await using var process = _git.StartStreaming(Directory, args);
+        await foreach (var commit in ParseLogStreamAsync(new GitOutputReader(process.Output), cancellationToken))
         {
-            await ParseLogAsync(new GitOutputReader(process.Output), commits, cancellationToken);
-            await process.WaitForSuccessAsync(cancellationToken);
+            yield return commit;
         }
 
-        commits.Reverse();
-        return commits;
+        await process.WaitForSuccessAsync(cancellationToken);
     }
 
+    /// <summary>Parses <c>git log -z --raw --format='%H %P'</c> output, newest first, into <paramref name="commits"/>.</summary>
     internal static async Task ParseLogAsync(GitOutputReader reader, List<CommitChanges> commits, CancellationToken cancellationToken)
     {
+        await foreach (var commit in ParseLogStreamAsync(reader, cancellationToken))
+        {
+            commits.Add(commit);
+        }
+    }
+
+    private static async IAsyncEnumerable<CommitChanges> ParseLogStreamAsync(GitOutputReader reader, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // The stream is "<H> <P...>\0" then, after an LF, ":<raw>\0<path>\0" per change; the next
+        // header follows the last path directly.
         string? commit = null;
         string[] parents = [];
         List<FileChange> changes = [];
-        while (await reader.ReadTokenAsync(0, cancellationToken) is { } token)
+        while (true)
         {
-            var text = token.TrimStart('\n');
-            if (text.Length == 0)
+            await reader.SkipWhileAsync((byte)'\n', cancellationToken);
+            if (await reader.ReadTokenAsync(0, cancellationToken) is not { } token)
+            {
+                break;
+            }
+
+            if (token.Length == 0)
             {
                 continue;
             }
 
-            if (text[0] == ':')
+            if (token[0] == ':')
             {
                 var path = await reader.ReadTokenAsync(0, cancellationToken)
                            ?? throw new GitCommandException("git log output ended in the middle of a change");
-                changes.Add(ParseRaw(text, path));
+                changes.Add(ParseRaw(token, path));
                 continue;
             }
 
             if (commit is not null)
             {
-                commits.Add(new CommitChanges(commit, parents, changes));
+                yield return new CommitChanges(commit, parents, changes);
                 changes = [];
             }
 
-            var fields = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            commit = fields[0];
-            parents = fields[1..];
+            var space = token.IndexOf(' ', StringComparison.Ordinal);
+            commit = space < 0 ? token : token[..space];
+            parents = space < 0 || space == token.Length - 1 ? [] : token[(space + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
         }
 
         if (commit is not null)
         {
-            commits.Add(new CommitChanges(commit, parents, changes));
+            yield return new CommitChanges(commit, parents, changes);
         }
     }
 
     private static FileChange ParseRaw(string raw, string path)
     {
-        // ":<old mode> <new mode> <old blob> <new blob> <status>"
-        var f = raw[1..].Split(' ');
-        if (f.Length < 5)
+        // ":<old mode> <new mode> <old blob> <new blob> <status>"; modes are 6 digits.
+        var oldBlobEnd = raw.Length > 16 ? raw.IndexOf(' ', 15) : -1;
+        var newBlobEnd = oldBlobEnd > 0 ? raw.IndexOf(' ', oldBlobEnd + 1) : -1;
+        if (raw.Length < 16 || raw[7] != ' ' || raw[14] != ' ' || oldBlobEnd < 0 || newBlobEnd < 0 || newBlobEnd + 1 >= raw.Length)
         {
-            throw new GitCommandException($"unexpected raw diff line from git log: '{raw}'");
+            throw new GitCommandException($"unexpected raw diff line from git: '{raw}'");
         }
 
-        var status = f[4][0] switch
+        var status = raw[newBlobEnd + 1] switch
         {
             'A' => ChangeStatus.Added,
             'D' => ChangeStatus.Deleted,
             'T' => ChangeStatus.TypeChanged,
             _ => ChangeStatus.Modified,
         };
-        return new FileChange(status, path, f[0], f[1], f[2], f[3]);
+        return new FileChange(status, path, Mode(raw.AsSpan(1, 6)), Mode(raw.AsSpan(8, 6)),
+            raw[15..oldBlobEnd], raw[(oldBlobEnd + 1)..newBlobEnd]);
     }
+
+    /// <summary>The common modes as shared strings: one allocation per mode, not per change.</summary>
+    private static string Mode(ReadOnlySpan<char> mode) => mode switch
+    {
+        "100644" => "100644",
+        "100755" => "100755",
+        "000000" => "000000",
+        "120000" => "120000",
+        "160000" => "160000",
+        _ => mode.ToString(),
+    };
 
     /// <summary>The changes from <paramref name="from"/>'s tree to <paramref name="to"/>'s, in one git call.</summary>
     public async Task<IReadOnlyList<FileChange>> DiffAsync(string from, string to, string? pathspec, CancellationToken cancellationToken)
@@ -157,6 +198,9 @@ public sealed class GitDeployRepository : IDeployRepository, IAsyncDisposable
 
     public async Task<IReadOnlyDictionary<string, BlobHead>> ReadBlobHeadsAsync(IReadOnlyCollection<string> blobIds, int limit, CancellationToken cancellationToken) =>
         await _batch.ReadHeadsAsync(blobIds, limit, cancellationToken);
+
+    public Task<IBlobSession> OpenBlobSessionAsync(int limit, CancellationToken cancellationToken) =>
+        _batch.OpenSessionAsync(limit, cancellationToken);
 
     public async Task<BlobHead?> ReadFileAsync(string commit, string path, int limit, CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace DeployGuard.Git;
@@ -15,27 +16,55 @@ internal sealed class GitOutputReader(Stream stream, int bufferSize = 64 * 1024)
     /// <summary>The bytes up to <paramref name="delimiter"/> as UTF-8, or null at end of stream with nothing read.</summary>
     public async ValueTask<string?> ReadTokenAsync(byte delimiter, CancellationToken cancellationToken)
     {
-        StringBuilder? spill = null;
+        // Bytes of a token that spans buffer refills are kept raw and decoded once at the end:
+        // decoding each piece alone would split a multi-byte character at the seam.
+        ArrayBufferWriter<byte>? spill = null;
         while (true)
         {
             var index = Array.IndexOf(_buffer, delimiter, _start, _end - _start);
             if (index >= 0)
             {
-                var text = Encoding.UTF8.GetString(_buffer, _start, index - _start);
+                string text;
+                if (spill is null)
+                {
+                    text = Encoding.UTF8.GetString(_buffer, _start, index - _start);
+                }
+                else
+                {
+                    spill.Write(_buffer.AsSpan(_start, index - _start));
+                    text = Encoding.UTF8.GetString(spill.WrittenSpan);
+                }
+
                 _start = index + 1;
-                return spill is null ? text : spill.Append(text).ToString();
+                return text;
             }
 
-            // A token can outgrow the buffer (a very long path); keep what we have and read on.
             if (_end > _start)
             {
-                (spill ??= new StringBuilder()).Append(Encoding.UTF8.GetString(_buffer, _start, _end - _start));
+                (spill ??= new ArrayBufferWriter<byte>()).Write(_buffer.AsSpan(_start, _end - _start));
                 _start = _end;
             }
 
             if (!await FillAsync(cancellationToken))
             {
-                return spill?.ToString();
+                return spill is null ? null : Encoding.UTF8.GetString(spill.WrittenSpan);
+            }
+        }
+    }
+
+    /// <summary>Skips any bytes equal to <paramref name="value"/> (the LF git puts between a header and its raw list).</summary>
+    public async ValueTask SkipWhileAsync(byte value, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            while (_start < _end && _buffer[_start] == value)
+            {
+                _start++;
+            }
+
+            if (_start < _end || !await FillAsync(cancellationToken))
+            {
+                return;
             }
         }
     }

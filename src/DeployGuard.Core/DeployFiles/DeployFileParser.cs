@@ -94,7 +94,7 @@ public static class DeployFileParser
         var tokenStart = -1;
         while (offset < head.Length)
         {
-            var status = Rune.DecodeFromUtf8(head[offset..], out var rune, out var consumed);
+            var status = Decode(head[offset..], out var rune, out var consumed);
             if (status == System.Buffers.OperationStatus.NeedMoreData && !isWholeFile)
             {
                 break;
@@ -147,7 +147,7 @@ public static class DeployFileParser
         var complete = false;
         while (end < rest.Length)
         {
-            var status = Rune.DecodeFromUtf8(rest[end..], out var rune, out var consumed);
+            var status = Decode(rest[end..], out var rune, out var consumed);
             if (status == System.Buffers.OperationStatus.NeedMoreData && !isWholeFile)
             {
                 break;
@@ -195,6 +195,19 @@ public static class DeployFileParser
             _ => Fail(path, line, DeployFileErrorCode.WrongLength,
                 $"{shown} has {token.Length} hex digits: a full commit hash has 40 (SHA-1) or 64 (SHA-256)"),
         };
+    }
+
+    /// <summary>One character: ASCII directly (nearly every byte of a deploy file), the rest decoded.</summary>
+    private static System.Buffers.OperationStatus Decode(ReadOnlySpan<byte> bytes, out Rune rune, out int consumed)
+    {
+        if (bytes[0] < 0x80)
+        {
+            rune = new Rune(bytes[0]);
+            consumed = 1;
+            return System.Buffers.OperationStatus.Done;
+        }
+
+        return Rune.DecodeFromUtf8(bytes, out rune, out consumed);
     }
 
     private static int FirstNonHex(string token)

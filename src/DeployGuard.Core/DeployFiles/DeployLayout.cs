@@ -53,9 +53,34 @@ public sealed partial class DeployLayout
 
     public string PathOf(string environment, string app) => $"{_prefix}{environment}/{app}{Extension}";
 
+    /// <summary>
+    /// How <paramref name="path"/> relates to the layout. Answers are remembered (up to
+    /// <see cref="MaxCachedPaths"/> paths): a scan meets the same deploy files again and again.
+    /// </summary>
     public PathClassification Classify(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (_classified.TryGetValue(path, out var known))
+        {
+            return known;
+        }
+
+        var result = ClassifyUncached(path);
+        if (_classified.Count < MaxCachedPaths)
+        {
+            _classified.TryAdd(path, result);
+        }
+
+        return result;
+    }
+
+    /// <summary>Bounds the memory of the classification cache in a long-running service.</summary>
+    public const int MaxCachedPaths = 100_000;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, PathClassification> _classified = new(StringComparer.Ordinal);
+
+    private PathClassification ClassifyUncached(string path)
+    {
         if (!path.StartsWith(_prefix, StringComparison.Ordinal))
         {
             return new(PathKind.Other, null, null);

@@ -28,24 +28,33 @@ public static class IntentBuilder
         {
             foreach (var change in commit.Changes)
             {
-                if (layout.Classify(change.Path).Kind != PathKind.DeployFile)
-                {
-                    continue;
-                }
-
-                if (change.Status != ChangeStatus.Added && IsRegularFile(change.OldMode))
-                {
-                    blobs.Add(change.OldBlob);
-                }
-
-                if (change.Status != ChangeStatus.Deleted && IsRegularFile(change.NewMode))
-                {
-                    blobs.Add(change.NewBlob);
-                }
+                RequestBlobs(change, layout, blob => blobs.Add(blob));
             }
         }
 
         return blobs;
+    }
+
+    /// <summary>Hands <paramref name="request"/> the blobs of <paramref name="change"/> that <see cref="Build"/> will parse.</summary>
+    public static void RequestBlobs(FileChange change, DeployLayout layout, Action<string> request)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        ArgumentNullException.ThrowIfNull(layout);
+        ArgumentNullException.ThrowIfNull(request);
+        if (layout.Classify(change.Path).Kind != PathKind.DeployFile)
+        {
+            return;
+        }
+
+        if (change.Status != ChangeStatus.Added && IsRegularFile(change.OldMode))
+        {
+            request(change.OldBlob);
+        }
+
+        if (change.Status != ChangeStatus.Deleted && IsRegularFile(change.NewMode))
+        {
+            request(change.NewBlob);
+        }
     }
 
     public static IntentSet Build(IReadOnlyList<CommitChanges> commits, IReadOnlyDictionary<string, BlobHead> blobs, DeployLayout layout)
@@ -95,41 +104,45 @@ public static class IntentBuilder
         var previous = change.Status != ChangeStatus.Added && IsRegularFile(change.OldMode)
             ? Parse(change.OldBlob, change.Path, blobs, parsed)
             : default;
-        var intent = new DeployIntent
+
+        // Decide first, then build the intent once: a scan makes tens of thousands of them.
+        var kind = IntentKind.Deploy;
+        string? newCommit = null;
+        DeployFileError? fileError = null;
+        if (change.Status == ChangeStatus.Deleted)
+        {
+            kind = IntentKind.Remove;
+        }
+        else if (DeployLayout.CheckMode(change.Path, change.NewMode) is { } modeError)
+        {
+            fileError = modeError;
+        }
+        else
+        {
+            var current = Parse(change.NewBlob, change.Path, blobs, parsed);
+            fileError = current.Error;
+            newCommit = current.Content?.Commit;
+
+            // Only the first token matters: an edit of the free text below it is not a deploy.
+            if (newCommit is not null && change.Status == ChangeStatus.Modified && previous.Content?.Commit == newCommit)
+            {
+                return null;
+            }
+        }
+
+        return new DeployIntent
         {
             Environment = location.Environment,
             App = location.App,
             Path = change.Path,
-            Kind = IntentKind.Deploy,
+            Kind = kind,
+            Commit = newCommit,
             PreviousCommit = previous.Content?.Commit,
             DeployCommit = commit.Commit,
             PolicyCommit = commit.FirstParent,
+            FileError = fileError,
             ChangesPolicy = changesPolicy,
         };
-
-        if (change.Status == ChangeStatus.Deleted)
-        {
-            return intent with { Kind = IntentKind.Remove };
-        }
-
-        if (DeployLayout.CheckMode(change.Path, change.NewMode) is { } modeError)
-        {
-            return intent with { FileError = modeError };
-        }
-
-        var current = Parse(change.NewBlob, change.Path, blobs, parsed);
-        if (current.Error is { } error)
-        {
-            return intent with { FileError = error };
-        }
-
-        // Only the first token matters: an edit of the free text below it is not a deploy.
-        if (change.Status == ChangeStatus.Modified && previous.Content?.Commit == current.Content!.Commit)
-        {
-            return null;
-        }
-
-        return intent with { Commit = current.Content!.Commit };
     }
 
     private static DeployFileParseResult Parse(
@@ -153,18 +166,19 @@ public static class IntentBuilder
     /// <summary>Newest wins: every older pending intent for the same environment/app is superseded by it.</summary>
     private static List<DeployIntent> MarkSuperseded(List<DeployIntent> intents)
     {
-        var newest = new Dictionary<string, string>(StringComparer.Ordinal);
+        // Newest first: the first intent met for a key is the one that wins.
+        var winner = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = intents.Count - 1; i >= 0; i--)
         {
-            newest.TryAdd(intents[i].Key, intents[i].DeployId);
-        }
-
-        for (var i = 0; i < intents.Count; i++)
-        {
-            var winner = newest[intents[i].Key];
-            if (winner != intents[i].DeployId)
+            var intent = intents[i];
+            var key = intent.Key;
+            if (winner.TryGetValue(key, out var newest))
             {
-                intents[i] = intents[i] with { SupersededBy = winner };
+                intents[i] = intent with { SupersededBy = newest };
+            }
+            else
+            {
+                winner[key] = intent.DeployId;
             }
         }
 

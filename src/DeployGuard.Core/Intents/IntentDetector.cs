@@ -34,14 +34,66 @@ public sealed class IntentDetector(IDeployRepository repository, DeployLayout la
             return new Detection.UpToDate(tip);
         }
 
-        if (!await repository.IsAncestorAsync(checkpoint, tip, cancellationToken))
+        // The ancestry check and the history walk run side by side; if the checkpoint turns out
+        // not to be an ancestor, the walk is abandoned and nothing from it is used.
+        using var scan = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var collecting = CollectAsync(checkpoint, tip, scan.Token);
+        bool isAncestor;
+        try
         {
+            isAncestor = await repository.IsAncestorAsync(checkpoint, tip, cancellationToken);
+        }
+        catch
+        {
+            await AbandonAsync(scan, collecting);
+            throw;
+        }
+
+        if (!isAncestor)
+        {
+            await AbandonAsync(scan, collecting);
             return new Detection.Diverged(checkpoint, tip);
         }
 
-        var commits = await repository.GetFirstParentChangesAsync(checkpoint, tip, layout.Pathspec, cancellationToken);
-        var set = await BuildAsync(commits, cancellationToken);
-        return new Detection.Pending(checkpoint, tip, commits.Count, set);
+        var (commits, blobs) = await collecting;
+        return new Detection.Pending(checkpoint, tip, commits.Count, IntentBuilder.Build(commits, blobs, layout));
+    }
+
+    /// <summary>
+    /// Walks the history and asks for each needed blob as soon as its change is parsed, so git
+    /// reads blobs while it is still walking history: on two cores the stages overlap.
+    /// </summary>
+    private async Task<(List<CommitChanges> Commits, IReadOnlyDictionary<string, BlobHead> Blobs)> CollectAsync(
+        string checkpoint, string tip, CancellationToken cancellationToken)
+    {
+        var commits = new List<CommitChanges>();
+        await using var blobs = await repository.OpenBlobSessionAsync(DeployFileParser.ReadLimit, cancellationToken);
+        await foreach (var commit in repository.StreamFirstParentChangesAsync(checkpoint, tip, layout.Pathspec, cancellationToken))
+        {
+            foreach (var change in commit.Changes)
+            {
+                IntentBuilder.RequestBlobs(change, layout, blobs.Request);
+            }
+
+            commits.Add(commit);
+        }
+
+        var heads = await blobs.CompleteAsync(cancellationToken);
+        commits.Reverse();
+        return (commits, heads);
+    }
+
+    private static async Task AbandonAsync(CancellationTokenSource scan, Task collecting)
+    {
+        await scan.CancelAsync();
+        try
+        {
+            await collecting;
+        }
+        catch (Exception)
+        {
+            // The walk was cancelled on purpose; whatever it ended with is of no use.
+        }
     }
 
     /// <summary>Builds the intents of already listed commits, reading every blob they need in one batch.</summary>

@@ -40,11 +40,34 @@ public interface IDeployRepository
     /// </summary>
     Task<IReadOnlyList<CommitChanges>> GetFirstParentChangesAsync(string? since, string until, string? pathspec, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The same chain, newest first, as git prints it: callers can start work (blob reads) on the
+    /// first commits while git is still walking history.
+    /// </summary>
+    IAsyncEnumerable<CommitChanges> StreamFirstParentChangesAsync(string? since, string until, string? pathspec, CancellationToken cancellationToken);
+
+    /// <summary>Starts a batch of blob reads whose requests can be added while earlier ones are being answered.</summary>
+    Task<IBlobSession> OpenBlobSessionAsync(int limit, CancellationToken cancellationToken);
+
     /// <summary>The first <paramref name="limit"/> bytes of each blob; a blob that does not exist is absent from the result.</summary>
     Task<IReadOnlyDictionary<string, BlobHead>> ReadBlobHeadsAsync(IReadOnlyCollection<string> blobIds, int limit, CancellationToken cancellationToken);
 
     /// <summary>The content of <paramref name="path"/> at <paramref name="commit"/> up to <paramref name="limit"/> bytes, or null when absent.</summary>
     Task<BlobHead?> ReadFileAsync(string commit, string path, int limit, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Blob reads pipelined with whatever produces their ids. <see cref="Request"/> is called from one
+/// producer; the answers are collected by <see cref="CompleteAsync"/>. Disposing without completing
+/// abandons the batch.
+/// </summary>
+public interface IBlobSession : IAsyncDisposable
+{
+    /// <summary>Asks for a blob's first bytes; repeated ids are asked for once.</summary>
+    void Request(string blobId);
+
+    /// <summary>Waits for every answer: the first bytes of each requested blob that exists.</summary>
+    Task<IReadOnlyDictionary<string, BlobHead>> CompleteAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>Where the last processed commit of the watched branch is kept.</summary>

@@ -168,4 +168,56 @@ public sealed class GitDeployRepositoryTests : IDisposable
         ex.Message.ShouldContain("git log");
         ex.Message.ShouldContain("Invalid revision range");
     }
+
+    [Fact]
+    public async Task BlobSession_RequestsAddedWhileAnswersFlow_AreAllAnswered_AndDuplicatesAskedOnce()
+    {
+        var files = Enumerable.Range(0, 300).Select(i => ($"env/app{i}.deploy", $"content {i}\n")).ToArray();
+        var commit = _repo.CommitFiles("many", files);
+        var blobs = files.Select(f => BlobOf(commit, f.Item1)).ToList();
+
+        await using var session = await _git.OpenBlobSessionAsync(64, CancellationToken.None);
+        foreach (var blob in blobs)
+        {
+            session.Request(blob);
+            session.Request(blob);
+            await Task.Yield();
+        }
+
+        var heads = await session.CompleteAsync(CancellationToken.None);
+
+        heads.Count.ShouldBe(300);
+        Encoding.UTF8.GetString(heads[blobs[299]].Head.Span).ShouldBe("content 299\n");
+    }
+
+    [Fact]
+    public async Task BlobSession_AbandonedMidway_LeavesTheNextSessionInStep()
+    {
+        var commit = _repo.CommitFiles("two", ("env/a.deploy", "aaa\n"), ("env/b.deploy", "bbb\n"));
+        var a = BlobOf(commit, "env/a.deploy");
+        var b = BlobOf(commit, "env/b.deploy");
+
+        await using (var abandoned = await _git.OpenBlobSessionAsync(64, CancellationToken.None))
+        {
+            abandoned.Request(a);
+        }
+
+        var heads = await _git.ReadBlobHeadsAsync([b, a], 64, CancellationToken.None);
+
+        Encoding.UTF8.GetString(heads[a].Head.Span).ShouldBe("aaa\n");
+        Encoding.UTF8.GetString(heads[b].Head.Span).ShouldBe("bbb\n");
+    }
+
+    [Fact]
+    public async Task BlobSession_Cancelled_ThrowsAndTheRepositoryStaysUsable()
+    {
+        var commit = _repo.CommitFiles("one", ("env/a.deploy", "aaa\n"));
+        var a = BlobOf(commit, "env/a.deploy");
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Should.ThrowAsync<OperationCanceledException>(() => _git.ReadBlobHeadsAsync([a], 64, cancelled.Token));
+
+        (await _git.ReadBlobHeadsAsync([a], 64, CancellationToken.None)).Keys.ShouldBe([a]);
+    }
 }
