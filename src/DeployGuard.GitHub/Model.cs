@@ -64,6 +64,14 @@ public sealed record TeamMembership(
     [property: JsonPropertyName("role")] string Role,
     [property: JsonPropertyName("state")] string State);
 
+/// <summary>The answer of GET /repos/{repo}/compare/{base}...{head}.</summary>
+public sealed record CommitComparison(
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("ahead_by")] int AheadBy,
+    [property: JsonPropertyName("behind_by")] int BehindBy,
+    [property: JsonPropertyName("total_commits")] int TotalCommits,
+    [property: JsonPropertyName("commits")] IReadOnlyList<PullRequestCommit> Commits);
+
 /// <summary>
 /// The GitHub REST calls DeployGuard makes (SPEC §10). Repositories are <c>owner/name</c>.
 /// Every method either returns GitHub's answer or throws a <see cref="GitHubException"/>:
@@ -85,6 +93,12 @@ public interface IGitHubClient
 
     /// <summary>GET /repos/{repo}/collaborators/{user}/permission; null when GitHub answers 404 (not a collaborator).</summary>
     Task<CollaboratorAccess?> GetCollaboratorAccessAsync(string repository, string user, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// GET /repos/{repo}/compare/{base}...{head}: status (ahead, behind, identical, diverged),
+    /// counts, and the commits head has that base lacks (GitHub lists at most 250; <c>total_commits</c> is exact).
+    /// </summary>
+    Task<CommitComparison> CompareAsync(string repository, string @base, string head, CancellationToken cancellationToken);
 
     /// <summary>GET /orgs/{org}/teams/{team}/memberships/{user}; null when GitHub answers 404 (not a member).</summary>
     Task<TeamMembership?> GetTeamMembershipAsync(string organization, string teamSlug, string user, CancellationToken cancellationToken);
