@@ -53,6 +53,12 @@ public sealed record ApprovalFacts
     /// <summary>Logins of the authors of the application commits being deployed (for <c>independent_review</c>).</summary>
     public IReadOnlySet<string> CommitAuthors { get; init; } = new HashSet<string>();
 
+    /// <summary>
+    /// True when not every deployed commit's author is known as a GitHub user (too many commits to
+    /// list, or an author email linked to no account): independent review cannot be confirmed.
+    /// </summary>
+    public bool CommitAuthorsIncomplete { get; init; }
+
     /// <summary>Approvals required on top of <c>min_approvals</c> (change risk, freeze override).</summary>
     public int ExtraApprovals { get; init; }
 }
@@ -117,6 +123,11 @@ public static class ApprovalEvaluator
             }
         }
 
+        if (rules.IndependentReview && facts.CommitAuthorsIncomplete)
+        {
+            reasons.Add("independent review cannot be confirmed: not every deployed commit's author is a known GitHub user");
+        }
+
         if (facts.ChangesPolicy)
         {
             if (facts.Admins.Count == 0)
@@ -130,6 +141,23 @@ public static class ApprovalEvaluator
         }
 
         return new ApprovalDecision(reasons.Count == 0, required, counting.Count, verdicts, reasons);
+    }
+
+    /// <summary>
+    /// The reviewers whose approval could count before access, teams and authorship are known:
+    /// their latest decision is an approval, they are not the author (unless allowed) and the
+    /// approval is not stale. Only these are worth asking GitHub about.
+    /// </summary>
+    public static IReadOnlyList<string> CandidateApprovers(IReadOnlyList<ReviewFact> reviews, PullRequestFact pullRequest, EffectiveRules rules)
+    {
+        ArgumentNullException.ThrowIfNull(pullRequest);
+        ArgumentNullException.ThrowIfNull(rules);
+        return LatestDecisive(reviews)
+            .Where(r => r.State == ReviewState.Approved)
+            .Where(r => rules.AllowSelfApproval || !Same(r.Reviewer, pullRequest.Author))
+            .Where(r => !rules.DismissStaleApprovals || string.Equals(r.CommitId, pullRequest.HeadSha, StringComparison.OrdinalIgnoreCase))
+            .Select(r => r.Reviewer)
+            .ToList();
     }
 
     /// <summary>

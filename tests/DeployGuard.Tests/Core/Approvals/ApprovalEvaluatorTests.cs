@@ -247,4 +247,20 @@ public sealed class ApprovalEvaluatorTests
         ]);
         decision.Summary.ShouldBe("0 of 1 approval");
     }
+
+    [Fact]
+    public void Evaluate_IndependentReviewWithUnknownAuthors_IsRefused()
+    {
+        var facts = Facts(r => r with { IndependentReview = true }, [Approve("alice")]) with { CommitAuthorsIncomplete = true };
+
+        ApprovalEvaluator.Evaluate(facts).Reasons.ShouldContain(r => r.StartsWith("independent review cannot be confirmed", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void CandidateApprovers_LeavesOutAuthorStaleAndUndecided()
+    {
+        var reviews = new[] { Approve("carol"), Approve("alice", Older), Approve("bob"), RequestChanges("dave"), Comment("erin") };
+
+        ApprovalEvaluator.CandidateApprovers(reviews, new PullRequestFact(1, "carol", Head, []), Rules()).ShouldBe(["bob"]);
+    }
 }
