@@ -1,9 +1,11 @@
 using DeployGuard.Configuration;
+using DeployGuard.Core.Approvals;
 using DeployGuard.Core.DeployFiles;
 using DeployGuard.Core.Intents;
 using DeployGuard.Core.Policy;
 using DeployGuard.Core.Validation;
 using DeployGuard.Git;
+using DeployGuard.GitHub.Approvals;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -45,7 +47,13 @@ internal static class PlanCommand
 
             case Detection.Pending p:
                 await output.WriteLineAsync($"{p.CommitCount} commit(s) pending from {CommitHash.Abbreviate(p.Checkpoint)} to {CommitHash.Abbreviate(p.Tip)}:");
-                await WritePendingAsync(p.Set, repository, layout, output, cancellationToken);
+                var approvals = services.GetService<ApprovalCheck>();
+                if (approvals is null)
+                {
+                    await output.WriteLineAsync("  (approvals are not checked: set DeployGuard:Repository:GitHub and a GitHub token)");
+                }
+
+                await WritePendingAsync(p.Set, new PlanContext(repository, layout, approvals, options), output, cancellationToken);
                 return ExitCodes.Success;
 
             default:
@@ -53,22 +61,30 @@ internal static class PlanCommand
         }
     }
 
-    private static async Task WritePendingAsync(IntentSet set, IDeployRepository repository, DeployLayout layout, TextWriter output, CancellationToken cancellationToken)
+    private sealed record PlanContext(IDeployRepository Repository, DeployLayout Layout, ApprovalCheck? Approvals, DeployGuardOptions Options)
+    {
+        public Dictionary<string, DeployPolicy?> Policies { get; } = new(StringComparer.Ordinal);
+    }
+
+    private static async Task WritePendingAsync(IntentSet set, PlanContext context, TextWriter output, CancellationToken cancellationToken)
     {
         if (set.Intents.Count == 0 && set.Problems.Count == 0)
         {
             await output.WriteLineAsync("  no deploy file changed.");
         }
 
-        var policies = new Dictionary<string, DeployPolicy?>(StringComparer.Ordinal);
         foreach (var intent in set.Intents)
         {
             var what = intent.Kind == IntentKind.Remove
                 ? "remove"
                 : intent.Commit is null ? "deploy (invalid file)" : $"deploy {CommitHash.Abbreviate(intent.Commit)}";
             var from = intent.PreviousCommit is null ? "" : $" (was {CommitHash.Abbreviate(intent.PreviousCommit)})";
-            var verdict = await VerdictAsync(intent, repository, layout, policies, cancellationToken);
+            var (verdict, details) = await VerdictAsync(intent, context, cancellationToken);
             await output.WriteLineAsync($"  {intent.DeployId,-40} {intent.Key,-28} {what}{from}: {verdict}");
+            foreach (var line in details)
+            {
+                await output.WriteLineAsync($"      {line}");
+            }
         }
 
         foreach (var problem in set.Problems)
@@ -77,42 +93,65 @@ internal static class PlanCommand
         }
     }
 
-    private static async Task<string> VerdictAsync(
-        DeployIntent intent, IDeployRepository repository, DeployLayout layout, Dictionary<string, DeployPolicy?> policies, CancellationToken cancellationToken)
+    private static async Task<(string Verdict, IReadOnlyList<string> Details)> VerdictAsync(DeployIntent intent, PlanContext context, CancellationToken cancellationToken)
     {
+        var layout = context.Layout;
         if (intent.SupersededBy is { } newer)
         {
-            return $"superseded by {newer}";
+            return ($"superseded by {newer}", []);
         }
 
         if (intent.FileError is { } fileError)
         {
-            return $"refused: {fileError}";
+            return ($"refused: {fileError}", []);
         }
 
         if (intent.Kind == IntentKind.Remove)
         {
-            return "removed (recorded; no pipeline runs)";
+            return ("removed (recorded; no pipeline runs)", []);
         }
 
-        var policy = await PolicyAtAsync(intent.PolicyCommit, repository, layout, policies, cancellationToken);
+        var policy = await PolicyAtAsync(intent.PolicyCommit, context.Repository, layout, context.Policies, cancellationToken);
         if (policy is null)
         {
-            return $"refused: the policy {layout.PolicyPath} at {CommitHash.Abbreviate(intent.PolicyCommit ?? "")} is missing or invalid (run 'deployguard check')";
+            return ($"refused: the policy {layout.PolicyPath} at {CommitHash.Abbreviate(intent.PolicyCommit ?? "")} is missing or invalid (run 'deployguard check')", []);
         }
 
         if (!policy.Environments.ContainsKey(intent.Environment))
         {
-            return $"refused: environment '{intent.Environment}' is not in {layout.PolicyPath}";
+            return ($"refused: environment '{intent.Environment}' is not in {layout.PolicyPath}", []);
         }
 
         if (!policy.Apps.TryGetValue(intent.App, out var app))
         {
-            return $"refused: app '{intent.App}' is not in {layout.PolicyPath}";
+            return ($"refused: app '{intent.App}' is not in {layout.PolicyPath}", []);
         }
 
-        var pipeline = app.PipelineFor(intent.Environment);
-        return $"ready for review checks (pipeline {pipeline.Type}); approvals and safety checks are evaluated by later stages";
+        var pipeline = $"pipeline {app.PipelineFor(intent.Environment).Type}";
+        if (context.Approvals is null || context.Options.Repository.GitHub is not { } github)
+        {
+            return ($"approvals not checked; {pipeline}; safety checks arrive with later stages", []);
+        }
+
+        var outcome = await context.Approvals.EvaluateAsync(
+            new ApprovalRequest(intent, policy, github, context.Options.Repository.Branch), cancellationToken);
+        switch (outcome)
+        {
+            case ApprovalOutcome.CannotVerify waiting:
+                return ($"waiting: {waiting.Reason}", []);
+            case ApprovalOutcome.Decided { Decision: var decision, PullRequest: var pr }:
+                var details = decision.Reviewers
+                    .Select(r => r.Counts ? $"{r.Reviewer}: approved, counts"
+                        : r.State == ReviewState.Approved ? $"{r.Reviewer}: approved, does not count: {r.WhyNot}"
+                        : $"{r.Reviewer}: {r.WhyNot}")
+                    .ToList();
+                var where = pr is null ? "no pull request" : $"PR #{pr.Number}";
+                return decision.Approved
+                    ? ($"approved ({decision.Summary}, {where}); {pipeline}; safety checks arrive with later stages", details)
+                    : ($"refused ({where}): {string.Join("; ", decision.Reasons)}", details);
+            default:
+                throw new InvalidOperationException($"unknown approval outcome {outcome}");
+        }
     }
 
     private static async Task<DeployPolicy?> PolicyAtAsync(
