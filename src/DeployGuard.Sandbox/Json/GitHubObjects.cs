@@ -1,0 +1,284 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace DeployGuard.Sandbox;
+
+/// <summary>
+/// Builds GitHub's JSON objects with the field names, order and value types of the official
+/// examples (../shared/github-contract/rest/). Fields the emulator cannot know truthfully (diff
+/// statistics, milestones) are left out rather than invented.
+/// </summary>
+internal sealed class GitHubObjects(EmulatorServices services)
+{
+    private const string NewestApiVersion = "2026-03-10";
+
+    private EmulatorUrls Urls => services.Urls;
+
+    public static string Timestamp(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    public static JsonNode? Timestamp(DateTimeOffset? time) => time is { } t ? Timestamp(t) : null;
+
+    /// <summary>GitHub's legacy global node ids are base64 of "0&lt;length of type&gt;:&lt;Type&gt;&lt;id&gt;" ("MDQ6VXNlcjE=" is User 1).</summary>
+    public static string NodeId(string type, string id) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes($"0{type.Length.ToString(CultureInfo.InvariantCulture)}:{type}{id}"));
+
+    /// <summary>Versions from 2026-03-10 on drop fields GitHub deprecated (the official examples' x-github-breaking-changes).</summary>
+    public static bool IsNewApi(string? apiVersion) => string.CompareOrdinal(apiVersion ?? "", NewestApiVersion) >= 0;
+
+    public JsonObject User(string login)
+    {
+        var id = services.State.UserId(login);
+        var api = $"{Urls.Api}/users/{login}";
+        return new JsonObject
+        {
+            ["login"] = login,
+            ["id"] = id,
+            ["node_id"] = NodeId("User", Id(id)),
+            ["avatar_url"] = $"{Urls.Web}/avatars/u/{Id(id)}",
+            ["gravatar_id"] = "",
+            ["url"] = api,
+            ["html_url"] = $"{Urls.Web}/{login}",
+            ["followers_url"] = $"{api}/followers",
+            ["following_url"] = $"{api}/following{{/other_user}}",
+            ["gists_url"] = $"{api}/gists{{/gist_id}}",
+            ["starred_url"] = $"{api}/starred{{/owner}}{{/repo}}",
+            ["subscriptions_url"] = $"{api}/subscriptions",
+            ["organizations_url"] = $"{api}/orgs",
+            ["repos_url"] = $"{api}/repos",
+            ["events_url"] = $"{api}/events{{/privacy}}",
+            ["received_events_url"] = $"{api}/received_events",
+            ["type"] = login.EndsWith("[bot]", StringComparison.OrdinalIgnoreCase) ? "Bot"
+                : services.State.IsOrganization(login) ? "Organization"
+                : "User",
+            ["site_admin"] = false,
+        };
+    }
+
+    public JsonObject? UserOrNull(string? login) => login is null ? null : User(login);
+
+    public JsonObject Repository(RepositoryRecord repository)
+    {
+        var api = RepositoryApi(repository);
+        return new JsonObject
+        {
+            ["id"] = repository.Id,
+            ["node_id"] = NodeId("Repository", Id(repository.Id)),
+            ["name"] = repository.Name,
+            ["full_name"] = repository.FullName,
+            ["owner"] = User(repository.Owner),
+            ["private"] = true,
+            ["html_url"] = $"{Urls.Web}/{repository.FullName}",
+            ["description"] = null,
+            ["fork"] = false,
+            ["url"] = api,
+            ["commits_url"] = $"{api}/commits{{/sha}}",
+            ["compare_url"] = $"{api}/compare/{{base}}...{{head}}",
+            ["pulls_url"] = $"{api}/pulls{{/number}}",
+            ["statuses_url"] = $"{api}/statuses/{{sha}}",
+            ["clone_url"] = $"{Urls.Web}/{repository.FullName}.git",
+        };
+    }
+
+    /// <summary>
+    /// A pull request. <paramref name="full"/> is the <c>pulls/{n}</c> shape; without it, the
+    /// "pull-request-simple" of list answers, which has no <c>merged</c> (clients read <c>merged_at</c>).
+    /// </summary>
+    public JsonObject PullRequest(RepositoryRecord repository, PullRequestRecord pull, bool full, string? apiVersion, int? commits = null)
+    {
+        var seed = pull.Seed;
+        var api = RepositoryApi(repository);
+        var number = pull.Number.ToString(CultureInfo.InvariantCulture);
+        var self = $"{api}/pulls/{number}";
+        var html = $"{Urls.Web}/{repository.FullName}/pull/{number}";
+        var o = new JsonObject
+        {
+            ["url"] = self,
+            ["id"] = pull.Id,
+            ["node_id"] = NodeId("PullRequest", Id(pull.Id)),
+            ["html_url"] = html,
+            ["diff_url"] = html + ".diff",
+            ["patch_url"] = html + ".patch",
+            ["issue_url"] = $"{api}/issues/{number}",
+            ["commits_url"] = $"{self}/commits",
+            ["review_comments_url"] = $"{self}/comments",
+            ["review_comment_url"] = $"{api}/pulls/comments{{/number}}",
+            ["comments_url"] = $"{api}/issues/{number}/comments",
+            ["statuses_url"] = $"{api}/statuses/{seed.HeadSha}",
+            ["number"] = pull.Number,
+            ["state"] = seed.State,
+            ["locked"] = false,
+            ["title"] = seed.Title ?? $"Pull request #{number}",
+            ["user"] = User(seed.Author),
+            ["body"] = null,
+            ["labels"] = new JsonArray([.. seed.Labels.Select(label => Label(repository, label))]),
+            ["milestone"] = null,
+            ["active_lock_reason"] = null,
+            ["created_at"] = Timestamp(pull.CreatedAt),
+            ["updated_at"] = Timestamp(pull.UpdatedAt),
+            ["closed_at"] = Timestamp(pull.ClosedAt),
+            ["merged_at"] = Timestamp(seed.MergedAt),
+            ["merge_commit_sha"] = seed.MergeCommitSha,
+            ["assignee"] = null,
+            ["assignees"] = new JsonArray(),
+            ["requested_reviewers"] = new JsonArray(),
+            ["requested_teams"] = new JsonArray(),
+            ["head"] = BranchRef(repository, seed.HeadRef, seed.HeadSha),
+            ["base"] = BranchRef(repository, seed.BaseRef, seed.BaseSha),
+            ["_links"] = new JsonObject
+            {
+                ["self"] = Href(self),
+                ["html"] = Href(html),
+                ["issue"] = Href($"{api}/issues/{number}"),
+                ["comments"] = Href($"{api}/issues/{number}/comments"),
+                ["review_comments"] = Href($"{self}/comments"),
+                ["review_comment"] = Href($"{api}/pulls/comments{{/number}}"),
+                ["commits"] = Href($"{self}/commits"),
+                ["statuses"] = Href($"{api}/statuses/{seed.HeadSha}"),
+            },
+            ["author_association"] = AuthorAssociation(repository, seed.Author),
+            ["auto_merge"] = null,
+            ["draft"] = false,
+        };
+        if (full)
+        {
+            var open = seed.State == "open";
+            o["merged"] = seed.Merged;
+            o["mergeable"] = open ? true : null;
+            o["rebaseable"] = open ? true : null;
+            o["mergeable_state"] = open ? "clean" : "unknown";
+            o["merged_by"] = null;
+            o["comments"] = 0;
+            o["review_comments"] = 0;
+            o["maintainer_can_modify"] = false;
+            if (commits is { } count)
+            {
+                o["commits"] = count;
+            }
+        }
+
+        if (IsNewApi(apiVersion))
+        {
+            o.Remove("merge_commit_sha");
+            o.Remove("assignee");
+        }
+
+        return o;
+    }
+
+    public JsonObject Review(RepositoryRecord repository, ReviewRecord review)
+    {
+        var api = RepositoryApi(repository);
+        var number = review.PullRequest.ToString(CultureInfo.InvariantCulture);
+        var html = $"{Urls.Web}/{repository.FullName}/pull/{number}#pullrequestreview-{Id(review.Id)}";
+        var pullUrl = $"{api}/pulls/{number}";
+        var o = new JsonObject
+        {
+            ["id"] = review.Id,
+            ["node_id"] = NodeId("PullRequestReview", Id(review.Id)),
+            ["user"] = User(review.Seed.User),
+            ["body"] = review.Seed.Body,
+            ["state"] = review.Seed.State,
+            ["html_url"] = html,
+            ["pull_request_url"] = pullUrl,
+            ["_links"] = new JsonObject { ["html"] = Href(html), ["pull_request"] = Href(pullUrl) },
+        };
+
+        // A pending review has not been submitted: GitHub leaves the field out.
+        if (review.SubmittedAt is { } submitted)
+        {
+            o["submitted_at"] = Timestamp(submitted);
+        }
+
+        o["commit_id"] = review.Seed.CommitId;
+        o["author_association"] = AuthorAssociation(repository, review.Seed.User);
+        return o;
+    }
+
+    /// <summary>A commit as <c>pulls/{n}/commits</c> and <c>compare</c> list it; GitHub users only for mapped emails, else null.</summary>
+    public JsonObject Commit(RepositoryRecord repository, GitCommitInfo commit)
+    {
+        var api = RepositoryApi(repository);
+        return new JsonObject
+        {
+            ["url"] = $"{api}/commits/{commit.Sha}",
+            ["sha"] = commit.Sha,
+            ["node_id"] = NodeId("Commit", $"{Id(repository.Id)}:{commit.Sha}"),
+            ["html_url"] = $"{Urls.Web}/{repository.FullName}/commit/{commit.Sha}",
+            ["comments_url"] = $"{api}/commits/{commit.Sha}/comments",
+            ["commit"] = new JsonObject
+            {
+                ["url"] = $"{api}/git/commits/{commit.Sha}",
+                ["author"] = Signature(commit.Author),
+                ["committer"] = Signature(commit.Committer),
+                ["message"] = commit.Message,
+                ["tree"] = new JsonObject { ["url"] = $"{api}/git/trees/{commit.Tree}", ["sha"] = commit.Tree },
+                ["comment_count"] = 0,
+                ["verification"] = new JsonObject
+                {
+                    ["verified"] = false,
+                    ["reason"] = "unsigned",
+                    ["signature"] = null,
+                    ["payload"] = null,
+                    ["verified_at"] = null,
+                },
+            },
+            ["author"] = UserOrNull(services.State.LoginForEmail(commit.Author.Email)),
+            ["committer"] = UserOrNull(services.State.LoginForEmail(commit.Committer.Email)),
+            ["parents"] = new JsonArray([.. commit.Parents.Select(parent => (JsonNode)new JsonObject
+            {
+                ["url"] = $"{api}/commits/{parent}",
+                ["sha"] = parent,
+            })]),
+        };
+    }
+
+    /// <summary>OWNER, COLLABORATOR (any role but none) or NONE, from what was seeded.</summary>
+    public string AuthorAssociation(RepositoryRecord repository, string login)
+    {
+        if (string.Equals(login, repository.Owner, StringComparison.OrdinalIgnoreCase))
+        {
+            return "OWNER";
+        }
+
+        return services.State.FindPermission(repository.FullName, login) is { } permission && permission != "none" ? "COLLABORATOR" : "NONE";
+    }
+
+    public string RepositoryApi(RepositoryRecord repository) => $"{Urls.Api}/repos/{repository.FullName}";
+
+    private JsonObject BranchRef(RepositoryRecord repository, string branch, string sha) => new()
+    {
+        ["label"] = $"{repository.Owner}:{branch}",
+        ["ref"] = branch,
+        ["sha"] = sha,
+        ["user"] = User(repository.Owner),
+        ["repo"] = Repository(repository),
+    };
+
+    private JsonObject Label(RepositoryRecord repository, string name)
+    {
+        var id = services.State.LabelId(repository.FullName, name);
+        return new JsonObject
+        {
+            ["id"] = id,
+            ["node_id"] = NodeId("Label", Id(id)),
+            ["url"] = $"{RepositoryApi(repository)}/labels/{Uri.EscapeDataString(name)}",
+            ["name"] = name,
+            ["description"] = null,
+            ["color"] = "ededed",
+            ["default"] = false,
+        };
+    }
+
+    private static JsonObject Signature(GitSignature signature) => new()
+    {
+        ["name"] = signature.Name,
+        ["email"] = signature.Email,
+        ["date"] = Timestamp(signature.Date),
+    };
+
+    private static JsonObject Href(string url) => new() { ["href"] = url };
+
+    private static string Id(long id) => id.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,421 @@
+namespace DeployGuard.Sandbox;
+
+/// <summary>
+/// What the emulated GitHub knows: tokens, repositories (backed by real git repositories on disk),
+/// pull requests, reviews, permissions, teams and GitHub App installations. Safe to seed from any
+/// thread while requests are being served. Logins, repository names and organisations compare
+/// case-insensitively, as on GitHub.
+/// </summary>
+public sealed class EmulatorState
+{
+    private static readonly HashSet<string> Permissions = new(StringComparer.Ordinal) { "admin", "maintain", "write", "triage", "read", "none" };
+    private static readonly HashSet<string> ReviewStates = new(StringComparer.Ordinal) { "APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING" };
+
+    private readonly Lock _lock = new();
+    private readonly TimeProvider _time;
+    private readonly Dictionary<string, TokenRecord> _tokens = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RepositoryData> _repositories = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, string> _emails = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, long> _userIds = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, long> _teamIds = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, TeamMembershipRecord> _teamMembers = new(StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> _organizations = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, long> _labelIds = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<long, AppInstallationRecord> _installations = [];
+    private long _nextUserId = 1;
+    private long _nextRepositoryId = 1296269;
+    private long _nextPullRequestId = 1;
+    private long _nextReviewId = 80;
+    private long _nextTeamId = 1;
+    private long _nextLabelId = 208045946;
+
+    internal EmulatorState(TimeProvider time) => _time = time;
+
+    /// <summary>
+    /// A token the API accepts as <c>Authorization: Bearer &lt;token&gt;</c> or <c>token &lt;token&gt;</c>,
+    /// acting as <paramref name="login"/>. It never expires.
+    /// </summary>
+    public void AddToken(string token, string login = "deployguard[bot]")
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(token);
+        ArgumentException.ThrowIfNullOrWhiteSpace(login);
+        lock (_lock)
+        {
+            _tokens[token] = new TokenRecord(login, null);
+        }
+    }
+
+    /// <summary>Backs <paramref name="fullName"/> ("owner/name") with a git repository on disk, bare or not.</summary>
+    public void AddRepository(string fullName, string gitDirectory)
+    {
+        CheckRepositoryName(fullName);
+        ArgumentException.ThrowIfNullOrWhiteSpace(gitDirectory);
+        if (!Directory.Exists(gitDirectory))
+        {
+            throw new DirectoryNotFoundException($"git directory for {fullName} not found: {gitDirectory}");
+        }
+
+        lock (_lock)
+        {
+            var data = Repository(fullName);
+            data.Record = data.Record with { GitDirectory = Path.GetFullPath(gitDirectory) };
+        }
+    }
+
+    /// <summary>Maps a git author or committer email to the GitHub login shown in commit <c>author</c>/<c>committer</c> objects.</summary>
+    public void MapEmail(string email, string login)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(email);
+        ArgumentException.ThrowIfNullOrWhiteSpace(login);
+        lock (_lock)
+        {
+            _emails[email.Trim()] = login;
+        }
+    }
+
+    /// <summary>Sets a user's role on a repository: admin, maintain, write, triage, read or none.</summary>
+    public void SetPermission(string repository, string user, string permission)
+    {
+        CheckRepositoryName(repository);
+        ArgumentException.ThrowIfNullOrWhiteSpace(user);
+        ArgumentException.ThrowIfNullOrWhiteSpace(permission);
+        if (!Permissions.Contains(permission))
+        {
+            throw new ArgumentException($"unknown permission '{permission}': use admin, maintain, write, triage, read or none", nameof(permission));
+        }
+
+        lock (_lock)
+        {
+            Repository(repository).Permissions[user] = permission;
+        }
+    }
+
+    /// <summary>Adds <paramref name="user"/> to team <paramref name="teamSlug"/> of <paramref name="organization"/>; role member|maintainer, state active|pending.</summary>
+    public void AddTeamMember(string organization, string teamSlug, string user, string role = "member", string state = "active")
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(organization);
+        ArgumentException.ThrowIfNullOrWhiteSpace(teamSlug);
+        ArgumentException.ThrowIfNullOrWhiteSpace(user);
+        if (role is not ("member" or "maintainer"))
+        {
+            throw new ArgumentException($"unknown team role '{role}': use member or maintainer", nameof(role));
+        }
+
+        if (state is not ("active" or "pending"))
+        {
+            throw new ArgumentException($"unknown membership state '{state}': use active or pending", nameof(state));
+        }
+
+        lock (_lock)
+        {
+            var teamKey = $"{organization}/{teamSlug}";
+            if (!_teamIds.TryGetValue(teamKey, out var teamId))
+            {
+                teamId = _nextTeamId++;
+                _teamIds[teamKey] = teamId;
+            }
+
+            _organizations.Add(organization);
+            _teamMembers[$"{teamKey}/{user}"] = new TeamMembershipRecord(teamId, role, state);
+        }
+    }
+
+    /// <summary>
+    /// Seeds a pull request and returns its number. The repository need not be backed by git for
+    /// <c>pulls/{n}</c> and its reviews; the endpoints that read commits answer 409 "Git Repository
+    /// is empty." until <see cref="AddRepository"/> is called, as GitHub does for an empty repository.
+    /// </summary>
+    public int AddPullRequest(string repository, PullRequestSeed seed)
+    {
+        CheckRepositoryName(repository);
+        ArgumentNullException.ThrowIfNull(seed);
+        lock (_lock)
+        {
+            var data = Repository(repository);
+            var number = seed.Number ?? data.NextNumber;
+            if (number < 1)
+            {
+                throw new ArgumentException($"pull request number must be positive (was {number})", nameof(seed));
+            }
+
+            if (data.Pulls.ContainsKey(number))
+            {
+                throw new InvalidOperationException($"{repository} already has pull request #{number}");
+            }
+
+            var now = _time.GetUtcNow();
+            var normalized = Normalize(seed with { Number = number }, now);
+            data.Pulls[number] = new PullRequestRecord(data.Record.FullName, _nextPullRequestId++, normalized, now, now,
+                normalized.State == "closed" ? normalized.MergedAt ?? now : null);
+            data.NextNumber = Math.Max(data.NextNumber, number + 1);
+            data.Reviews[number] = [];
+            foreach (var label in normalized.Labels)
+            {
+                LabelId(data.Record.FullName, label);
+            }
+
+            return number;
+        }
+    }
+
+    /// <summary>Adds a review; reviews are listed in the order they were added. Returns the review id.</summary>
+    public long AddReview(string repository, int number, ReviewSeed seed)
+    {
+        CheckRepositoryName(repository);
+        ArgumentNullException.ThrowIfNull(seed);
+        ArgumentException.ThrowIfNullOrWhiteSpace(seed.User);
+        ArgumentException.ThrowIfNullOrWhiteSpace(seed.CommitId);
+        if (!ReviewStates.Contains(seed.State))
+        {
+            throw new ArgumentException($"unknown review state '{seed.State}': use APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED or PENDING", nameof(seed));
+        }
+
+        lock (_lock)
+        {
+            var reviews = ExistingPullRequest(repository, number).Reviews[number];
+            var id = _nextReviewId++;
+            var submittedAt = seed.State == "PENDING" ? (DateTimeOffset?)null : seed.SubmittedAt ?? _time.GetUtcNow();
+            reviews.Add(new ReviewRecord(id, number, seed with { CommitId = seed.CommitId.ToLowerInvariant() }, submittedAt));
+            return id;
+        }
+    }
+
+    /// <summary>Changes a seeded pull request, e.g. <c>pr => pr with { Merged = true, MergeCommitSha = sha }</c>. The number cannot change.</summary>
+    public void SetPullRequest(string repository, int number, Func<PullRequestSeed, PullRequestSeed> change)
+    {
+        CheckRepositoryName(repository);
+        ArgumentNullException.ThrowIfNull(change);
+        lock (_lock)
+        {
+            var data = ExistingPullRequest(repository, number);
+            var current = data.Pulls[number];
+            var now = _time.GetUtcNow();
+            var changed = Normalize(change(current.Seed) with { Number = number }, now);
+            foreach (var label in changed.Labels)
+            {
+                LabelId(data.Record.FullName, label);
+            }
+
+            var closedAt = changed.State == "closed" ? current.ClosedAt ?? changed.MergedAt ?? now : (DateTimeOffset?)null;
+            data.Pulls[number] = current with { Seed = changed, UpdatedAt = now, ClosedAt = closedAt };
+        }
+    }
+
+    /// <summary>
+    /// Registers a GitHub App installation: <c>POST /app/installations/{installationId}/access_tokens</c>
+    /// accepts a JWT signed (RS256) with the private key of <paramref name="publicKeyPem"/> and issued by <paramref name="appId"/>.
+    /// </summary>
+    public void RegisterAppInstallation(long appId, string publicKeyPem, long installationId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(publicKeyPem);
+        using (var rsa = System.Security.Cryptography.RSA.Create())
+        {
+            // Fail at seeding, not at the first request, when the PEM is not a public key.
+            rsa.ImportFromPem(publicKeyPem);
+        }
+
+        lock (_lock)
+        {
+            _installations[installationId] = new AppInstallationRecord(installationId, appId, publicKeyPem);
+        }
+    }
+
+    // ---- reads for the endpoints -------------------------------------------------------------
+
+    internal TokenRecord? FindToken(string token)
+    {
+        lock (_lock)
+        {
+            return _tokens.GetValueOrDefault(token);
+        }
+    }
+
+    internal void AddExpiringToken(string token, string login, DateTimeOffset expiresAt)
+    {
+        lock (_lock)
+        {
+            _tokens[token] = new TokenRecord(login, expiresAt);
+        }
+    }
+
+    internal RepositoryRecord? FindRepository(string fullName)
+    {
+        lock (_lock)
+        {
+            return _repositories.GetValueOrDefault(fullName)?.Record;
+        }
+    }
+
+    internal PullRequestRecord? FindPullRequest(string repository, int number)
+    {
+        lock (_lock)
+        {
+            return _repositories.GetValueOrDefault(repository)?.Pulls.GetValueOrDefault(number);
+        }
+    }
+
+    internal IReadOnlyList<PullRequestRecord> ListPullRequests(string repository)
+    {
+        lock (_lock)
+        {
+            return _repositories.TryGetValue(repository, out var data) ? [.. data.Pulls.Values] : [];
+        }
+    }
+
+    internal IReadOnlyList<ReviewRecord> ListReviews(string repository, int number)
+    {
+        lock (_lock)
+        {
+            return _repositories.TryGetValue(repository, out var data) && data.Reviews.TryGetValue(number, out var reviews) ? [.. reviews] : [];
+        }
+    }
+
+    internal string? FindPermission(string repository, string user)
+    {
+        lock (_lock)
+        {
+            return _repositories.GetValueOrDefault(repository)?.Permissions.GetValueOrDefault(user);
+        }
+    }
+
+    internal TeamMembershipRecord? FindTeamMembership(string organization, string teamSlug, string user)
+    {
+        lock (_lock)
+        {
+            return _teamMembers.GetValueOrDefault($"{organization}/{teamSlug}/{user}");
+        }
+    }
+
+    internal bool IsOrganization(string login)
+    {
+        lock (_lock)
+        {
+            return _organizations.Contains(login);
+        }
+    }
+
+    internal string? LoginForEmail(string email)
+    {
+        lock (_lock)
+        {
+            return _emails.GetValueOrDefault(email.Trim());
+        }
+    }
+
+    internal AppInstallationRecord? FindInstallation(long installationId)
+    {
+        lock (_lock)
+        {
+            return _installations.GetValueOrDefault(installationId);
+        }
+    }
+
+    /// <summary>The public key of an app, from any of its installations (one key per app).</summary>
+    internal string? FindAppPublicKey(long appId)
+    {
+        lock (_lock)
+        {
+            return _installations.Values.LastOrDefault(i => i.AppId == appId)?.PublicKeyPem;
+        }
+    }
+
+    /// <summary>A stable numeric id per login, handed out on first sight, as GitHub's user ids are stable.</summary>
+    internal long UserId(string login)
+    {
+        lock (_lock)
+        {
+            if (!_userIds.TryGetValue(login, out var id))
+            {
+                id = _nextUserId++;
+                _userIds[login] = id;
+            }
+
+            return id;
+        }
+    }
+
+    internal long LabelId(string repository, string label)
+    {
+        lock (_lock)
+        {
+            var key = $"{repository}:{label}";
+            if (!_labelIds.TryGetValue(key, out var id))
+            {
+                id = _nextLabelId++;
+                _labelIds[key] = id;
+            }
+
+            return id;
+        }
+    }
+
+    // ---- helpers (call with the lock held) ---------------------------------------------------
+
+    private RepositoryData Repository(string fullName)
+    {
+        if (!_repositories.TryGetValue(fullName, out var data))
+        {
+            data = new RepositoryData(new RepositoryRecord(fullName, _nextRepositoryId++, null));
+            _repositories[fullName] = data;
+        }
+
+        return data;
+    }
+
+    private RepositoryData ExistingPullRequest(string repository, int number)
+    {
+        if (!_repositories.TryGetValue(repository, out var data) || !data.Pulls.ContainsKey(number))
+        {
+            throw new InvalidOperationException($"{repository} has no pull request #{number}: seed it with AddPullRequest first");
+        }
+
+        return data;
+    }
+
+    private static PullRequestSeed Normalize(PullRequestSeed seed, DateTimeOffset now)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(seed.Author);
+        ArgumentException.ThrowIfNullOrWhiteSpace(seed.HeadRef);
+        ArgumentException.ThrowIfNullOrWhiteSpace(seed.HeadSha);
+        ArgumentException.ThrowIfNullOrWhiteSpace(seed.BaseRef);
+        ArgumentException.ThrowIfNullOrWhiteSpace(seed.BaseSha);
+        if (seed.State is not ("open" or "closed"))
+        {
+            throw new ArgumentException($"pull request state must be open or closed (was '{seed.State}')", nameof(seed));
+        }
+
+        // GitHub never shows a merged pull request as open, nor one without its merge time.
+        return seed with
+        {
+            State = seed.Merged ? "closed" : seed.State,
+            MergedAt = seed.Merged ? seed.MergedAt ?? now : null,
+            HeadSha = seed.HeadSha.ToLowerInvariant(),
+            BaseSha = seed.BaseSha.ToLowerInvariant(),
+            MergeCommitSha = seed.MergeCommitSha?.ToLowerInvariant(),
+            Labels = seed.Labels ?? [],
+        };
+    }
+
+    private static void CheckRepositoryName(string fullName)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(fullName);
+        var slash = fullName.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0 || slash == fullName.Length - 1 || fullName.IndexOf('/', slash + 1) >= 0)
+        {
+            throw new ArgumentException($"repository must be 'owner/name' (was '{fullName}')", nameof(fullName));
+        }
+    }
+
+    private sealed class RepositoryData(RepositoryRecord record)
+    {
+        public RepositoryRecord Record { get; set; } = record;
+
+        public SortedDictionary<int, PullRequestRecord> Pulls { get; } = [];
+
+        public Dictionary<int, List<ReviewRecord>> Reviews { get; } = [];
+
+        public Dictionary<string, string> Permissions { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+        public int NextNumber { get; set; } = 1;
+    }
+}
