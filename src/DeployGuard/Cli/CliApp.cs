@@ -78,7 +78,7 @@ public static class CliApp
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddDeployGuardSources(switches);
-        builder.Services.AddDeployGuard();
+        builder.Services.AddDeployGuard(builder.Configuration);
         var json = string.Equals(builder.Configuration["DeployGuard:Logging:Format"], "json", StringComparison.OrdinalIgnoreCase);
         builder.Logging.ClearProviders();
         builder.Logging.AddSerilog(Logging.Create(level, json), dispose: true);
@@ -86,12 +86,18 @@ public static class CliApp
         using var host = builder.Build();
         try
         {
+            // Every ValidateOnStart registration at once (ours and the GitHub client's), as starting
+            // the host would, so one attempt shows every bad key.
             _ = host.Services.GetRequiredService<IOptions<DeployGuardOptions>>().Value;
+            host.Services.GetService<IStartupValidator>()?.Validate();
         }
-        catch (OptionsValidationException ex)
+        catch (Exception ex) when (ex is OptionsValidationException or AggregateException)
         {
+            var failures = ex is AggregateException all
+                ? all.InnerExceptions.OfType<OptionsValidationException>().SelectMany(e => e.Failures)
+                : ((OptionsValidationException)ex).Failures;
             await error.WriteLineAsync("deployguard: invalid configuration:");
-            foreach (var failure in ex.Failures)
+            foreach (var failure in failures)
             {
                 await error.WriteLineAsync($"  {failure}");
             }

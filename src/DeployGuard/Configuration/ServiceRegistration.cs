@@ -1,6 +1,8 @@
 using DeployGuard.Core.DeployFiles;
 using DeployGuard.Core.Intents;
 using DeployGuard.Git;
+using DeployGuard.GitHub;
+using DeployGuard.GitHub.Approvals;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -21,8 +23,16 @@ internal static class ServiceRegistration
         return builder;
     }
 
-    public static IServiceCollection AddDeployGuard(this IServiceCollection services)
+    public static IServiceCollection AddDeployGuard(this IServiceCollection services, IConfiguration configuration)
     {
+        // GitHub is needed only when the deploy repository is on GitHub (SPEC §7: required unless
+        // the policy needs no GitHub); without it approvals cannot be checked and plan says so.
+        if (!string.IsNullOrWhiteSpace(configuration[$"{DeployGuardOptions.Section}:Repository:GitHub"]))
+        {
+            services.AddGitHubClient();
+            services.AddSingleton<ApprovalCheck>();
+        }
+
         services.AddOptions<DeployGuardOptions>().BindConfiguration(DeployGuardOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<DeployGuardOptions>, DeployGuardOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
