@@ -110,4 +110,76 @@ public sealed class PlanCommandTests : IDisposable
         (result.Output + result.Error).ShouldNotContain("ghs_SECRET");
         result.Error.ShouldContain("git clone");
     }
+
+    [Fact]
+    public async Task Plan_WithGitHubConfigured_RefusesADirectPushAndSupersedesTheOlderIntent()
+    {
+        const string token = "ghp_PlanCommandTestsToken0000000000000000";
+        var seed = _remote.CommitFiles("seed", ("deployguard.yml", Policy), ("staging/app.deploy", Hashes.DeployFile(Hashes.Sha1("1"))));
+        await PlanAsync();
+        await new RefCheckpointStore(new GitCli(), Path.Combine(_work.Path, "mirror.git"), "main").SetAsync(seed, CancellationToken.None);
+        _remote.Checkout("pr", create: true);
+        var head = _remote.CommitFiles("deploy", ("staging/app.deploy", Hashes.DeployFile(Hashes.Sha1("2")) + Hashes.DeployFile(Hashes.Sha1("1"))));
+        _remote.Checkout("main");
+        var merge = _remote.MergeNoFf("pr");
+        var pushed = _remote.CommitFiles("direct push", ("staging/app.deploy", Hashes.DeployFile(Hashes.Sha1("3")) + Hashes.DeployFile(Hashes.Sha1("2")) + Hashes.DeployFile(Hashes.Sha1("1"))));
+
+        await using var github = await DeployGuard.Sandbox.GitHubEmulator.StartAsync();
+        github.State.AddToken(token);
+        github.State.AddRepository("acme/deploy", _remote.Path);
+        github.State.SetPermission("acme/deploy", "alice", "write");
+        var number = github.State.AddPullRequest("acme/deploy", new DeployGuard.Sandbox.PullRequestSeed("carol", "pr", head, "main", seed)
+        {
+            State = "closed", Merged = true, MergeCommitSha = merge, MergedAt = DateTimeOffset.UtcNow,
+        });
+        github.State.AddReview("acme/deploy", number, new DeployGuard.Sandbox.ReviewSeed("carol", "APPROVED", head));
+        github.State.AddReview("acme/deploy", number, new DeployGuard.Sandbox.ReviewSeed("alice", "APPROVED", head));
+
+        var result = await CliRunner.RunAsync("plan",
+            $"--DeployGuard:Repository:Url={_remote.Path}", $"--DeployGuard:WorkDir={_work.Path}",
+            "--DeployGuard:Repository:GitHub=acme/deploy", $"--DeployGuard:GitHub:ApiUrl={github.ApiUrl.AbsoluteUri}",
+            $"--DeployGuard:GitHub:Token={token}");
+
+        result.ExitCode.ShouldBe(0, result.Error);
+        var lines = result.OutputLines;
+        var mergedId = $"staging.app.{merge[..12]}";
+        var pushedId = $"staging.app.{pushed[..12]}";
+        lines.ShouldContain(l => l.StartsWith(mergedId, StringComparison.Ordinal) && l.Contains("superseded by " + pushedId, StringComparison.Ordinal));
+        lines.ShouldContain(l => l.StartsWith(pushedId, StringComparison.Ordinal) && l.Contains("refused (no pull request): direct push without review", StringComparison.Ordinal));
+        (result.Output + result.Error).ShouldNotContain(token);
+    }
+
+    [Fact]
+    public async Task Plan_WithGitHubConfigured_ListsApprovalsThatCountAndThoseThatDoNot()
+    {
+        const string token = "ghp_PlanCommandTestsToken1111111111111111";
+        var seed = _remote.CommitFiles("seed", ("deployguard.yml", Policy), ("staging/app.deploy", Hashes.DeployFile(Hashes.Sha1("1"))));
+        await PlanAsync();
+        await new RefCheckpointStore(new GitCli(), Path.Combine(_work.Path, "mirror.git"), "main").SetAsync(seed, CancellationToken.None);
+        _remote.Checkout("pr", create: true);
+        var head = _remote.CommitFiles("deploy", ("staging/app.deploy", Hashes.DeployFile(Hashes.Sha1("2")) + Hashes.DeployFile(Hashes.Sha1("1"))));
+        _remote.Checkout("main");
+        var merge = _remote.MergeNoFf("pr");
+
+        await using var github = await DeployGuard.Sandbox.GitHubEmulator.StartAsync();
+        github.State.AddToken(token);
+        github.State.AddRepository("acme/deploy", _remote.Path);
+        github.State.SetPermission("acme/deploy", "alice", "write");
+        var number = github.State.AddPullRequest("acme/deploy", new DeployGuard.Sandbox.PullRequestSeed("carol", "pr", head, "main", seed)
+        {
+            State = "closed", Merged = true, MergeCommitSha = merge, MergedAt = DateTimeOffset.UtcNow,
+        });
+        github.State.AddReview("acme/deploy", number, new DeployGuard.Sandbox.ReviewSeed("carol", "APPROVED", head));
+        github.State.AddReview("acme/deploy", number, new DeployGuard.Sandbox.ReviewSeed("alice", "APPROVED", head));
+
+        var result = await CliRunner.RunAsync("plan",
+            $"--DeployGuard:Repository:Url={_remote.Path}", $"--DeployGuard:WorkDir={_work.Path}",
+            "--DeployGuard:Repository:GitHub=acme/deploy", $"--DeployGuard:GitHub:ApiUrl={github.ApiUrl.AbsoluteUri}",
+            $"--DeployGuard:GitHub:Token={token}");
+
+        result.ExitCode.ShouldBe(0, result.Error);
+        result.Output.ShouldContain($"approved (1 of 1 approval, PR #{number})");
+        result.OutputLines.ShouldContain("carol: approved, does not count: is the pull request's author");
+        result.OutputLines.ShouldContain("alice: approved, counts");
+    }
 }
