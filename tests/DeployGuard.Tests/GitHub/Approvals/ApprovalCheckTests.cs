@@ -184,6 +184,29 @@ public sealed class ApprovalCheckTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SeveralAssociatedPullRequests_TheOneMergedIntoTheWatchedBranchIsJudged()
+    {
+        var (merged, number, head) = MergePullRequest(_appNew);
+        Review(number, "bob", "APPROVED", head);
+        Review(number, "dave", "APPROVED", head);
+
+        // The same commit is also the head of an abandoned PR and was merged into a release branch
+        // by a PR nobody reviewed: neither may stand in for the real review, or replace it.
+        var abandoned = _github.State.AddPullRequest(DeployRepo, new PullRequestSeed("mallory", "copy", head, "main", _seed) { State = "closed" });
+        var release = _github.State.AddPullRequest(DeployRepo, new PullRequestSeed("mallory", "copy", head, "release", _seed)
+        {
+            State = "closed", Merged = true, MergeCommitSha = merged, MergedAt = DateTimeOffset.UtcNow.AddMinutes(5),
+        });
+
+        var decided = (await CheckAsync(merged)).ShouldBeOfType<ApprovalOutcome.Decided>();
+
+        decided.PullRequest!.Number.ShouldBe(number);
+        decided.PullRequest.Number.ShouldNotBe(abandoned);
+        decided.PullRequest.Number.ShouldNotBe(release);
+        decided.Decision.Approved.ShouldBeTrue();
+    }
+
+    [Fact]
     public async Task PolicyLoosenedInTheSamePullRequest_DoesNotJudgeThatPullRequest()
     {
         var loosened = Policy.Replace("min_approvals: 2", "min_approvals: 0", StringComparison.Ordinal)
