@@ -111,10 +111,14 @@ public sealed class PlanCommandTests : IDisposable
         result.Error.ShouldContain("git clone");
     }
 
-    [Fact]
-    public async Task Plan_WithGitHubConfigured_RefusesADirectPushAndSupersedesTheOlderIntent()
+    private const string GitHubToken = "ghp_PlanCommandTestsToken0000000000000000";
+
+    /// <summary>
+    /// A merged, reviewed PR on the remote (reviews by the author carol and by alice, who has write
+    /// access), the emulator serving it, and the checkpoint at the seed. Returns the merge commit.
+    /// </summary>
+    private async Task<(DeployGuard.Sandbox.GitHubEmulator GitHub, string Merge, int Number)> ReviewedMergeAsync()
     {
-        const string token = "ghp_PlanCommandTestsToken0000000000000000";
         var seed = _remote.CommitFiles("seed", ("deployguard.yml", Policy), ("staging/app.deploy", Hashes.DeployFile(Hashes.Sha1("1"))));
         await PlanAsync();
         await new RefCheckpointStore(new GitCli(), Path.Combine(_work.Path, "mirror.git"), "main").SetAsync(seed, CancellationToken.None);
@@ -122,10 +126,9 @@ public sealed class PlanCommandTests : IDisposable
         var head = _remote.CommitFiles("deploy", ("staging/app.deploy", Hashes.DeployFile(Hashes.Sha1("2")) + Hashes.DeployFile(Hashes.Sha1("1"))));
         _remote.Checkout("main");
         var merge = _remote.MergeNoFf("pr");
-        var pushed = _remote.CommitFiles("direct push", ("staging/app.deploy", Hashes.DeployFile(Hashes.Sha1("3")) + Hashes.DeployFile(Hashes.Sha1("2")) + Hashes.DeployFile(Hashes.Sha1("1"))));
 
-        await using var github = await DeployGuard.Sandbox.GitHubEmulator.StartAsync();
-        github.State.AddToken(token);
+        var github = await DeployGuard.Sandbox.GitHubEmulator.StartAsync();
+        github.State.AddToken(GitHubToken);
         github.State.AddRepository("acme/deploy", _remote.Path);
         github.State.SetPermission("acme/deploy", "alice", "write");
         var number = github.State.AddPullRequest("acme/deploy", new DeployGuard.Sandbox.PullRequestSeed("carol", "pr", head, "main", seed)
@@ -134,11 +137,23 @@ public sealed class PlanCommandTests : IDisposable
         });
         github.State.AddReview("acme/deploy", number, new DeployGuard.Sandbox.ReviewSeed("carol", "APPROVED", head));
         github.State.AddReview("acme/deploy", number, new DeployGuard.Sandbox.ReviewSeed("alice", "APPROVED", head));
+        return (github, merge, number);
+    }
 
-        var result = await CliRunner.RunAsync("plan",
+    private Task<CliResult> PlanWithGitHubAsync(DeployGuard.Sandbox.GitHubEmulator github) =>
+        CliRunner.RunAsync("plan",
             $"--DeployGuard:Repository:Url={_remote.Path}", $"--DeployGuard:WorkDir={_work.Path}",
             "--DeployGuard:Repository:GitHub=acme/deploy", $"--DeployGuard:GitHub:ApiUrl={github.ApiUrl.AbsoluteUri}",
-            $"--DeployGuard:GitHub:Token={token}");
+            $"--DeployGuard:GitHub:Token={GitHubToken}");
+
+    [Fact]
+    public async Task Plan_WithGitHubConfigured_RefusesADirectPushAndSupersedesTheOlderIntent()
+    {
+        var (github, merge, _) = await ReviewedMergeAsync();
+        await using var _ = github;
+        var pushed = _remote.CommitFiles("direct push", ("staging/app.deploy", Hashes.DeployFile(Hashes.Sha1("3")) + Hashes.DeployFile(Hashes.Sha1("2")) + Hashes.DeployFile(Hashes.Sha1("1"))));
+
+        var result = await PlanWithGitHubAsync(github);
 
         result.ExitCode.ShouldBe(0, result.Error);
         var lines = result.OutputLines;
@@ -146,36 +161,16 @@ public sealed class PlanCommandTests : IDisposable
         var pushedId = $"staging.app.{pushed[..12]}";
         lines.ShouldContain(l => l.StartsWith(mergedId, StringComparison.Ordinal) && l.Contains("superseded by " + pushedId, StringComparison.Ordinal));
         lines.ShouldContain(l => l.StartsWith(pushedId, StringComparison.Ordinal) && l.Contains("refused (no pull request): direct push without review", StringComparison.Ordinal));
-        (result.Output + result.Error).ShouldNotContain(token);
+        (result.Output + result.Error).ShouldNotContain(GitHubToken);
     }
 
     [Fact]
     public async Task Plan_WithGitHubConfigured_ListsApprovalsThatCountAndThoseThatDoNot()
     {
-        const string token = "ghp_PlanCommandTestsToken1111111111111111";
-        var seed = _remote.CommitFiles("seed", ("deployguard.yml", Policy), ("staging/app.deploy", Hashes.DeployFile(Hashes.Sha1("1"))));
-        await PlanAsync();
-        await new RefCheckpointStore(new GitCli(), Path.Combine(_work.Path, "mirror.git"), "main").SetAsync(seed, CancellationToken.None);
-        _remote.Checkout("pr", create: true);
-        var head = _remote.CommitFiles("deploy", ("staging/app.deploy", Hashes.DeployFile(Hashes.Sha1("2")) + Hashes.DeployFile(Hashes.Sha1("1"))));
-        _remote.Checkout("main");
-        var merge = _remote.MergeNoFf("pr");
+        var (github, _, number) = await ReviewedMergeAsync();
+        await using var _ = github;
 
-        await using var github = await DeployGuard.Sandbox.GitHubEmulator.StartAsync();
-        github.State.AddToken(token);
-        github.State.AddRepository("acme/deploy", _remote.Path);
-        github.State.SetPermission("acme/deploy", "alice", "write");
-        var number = github.State.AddPullRequest("acme/deploy", new DeployGuard.Sandbox.PullRequestSeed("carol", "pr", head, "main", seed)
-        {
-            State = "closed", Merged = true, MergeCommitSha = merge, MergedAt = DateTimeOffset.UtcNow,
-        });
-        github.State.AddReview("acme/deploy", number, new DeployGuard.Sandbox.ReviewSeed("carol", "APPROVED", head));
-        github.State.AddReview("acme/deploy", number, new DeployGuard.Sandbox.ReviewSeed("alice", "APPROVED", head));
-
-        var result = await CliRunner.RunAsync("plan",
-            $"--DeployGuard:Repository:Url={_remote.Path}", $"--DeployGuard:WorkDir={_work.Path}",
-            "--DeployGuard:Repository:GitHub=acme/deploy", $"--DeployGuard:GitHub:ApiUrl={github.ApiUrl.AbsoluteUri}",
-            $"--DeployGuard:GitHub:Token={token}");
+        var result = await PlanWithGitHubAsync(github);
 
         result.ExitCode.ShouldBe(0, result.Error);
         result.Output.ShouldContain($"approved (1 of 1 approval, PR #{number})");
