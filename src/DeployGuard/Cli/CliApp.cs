@@ -88,8 +88,7 @@ public static class CliApp
         {
             // Every ValidateOnStart registration at once (ours and the GitHub client's), as starting
             // the host would, so one attempt shows every bad key.
-            _ = host.Services.GetRequiredService<IOptions<DeployGuardOptions>>().Value;
-            host.Services.GetService<IStartupValidator>()?.Validate();
+            host.Services.GetRequiredService<IStartupValidator>().Validate();
         }
         catch (Exception ex) when (ex is OptionsValidationException or AggregateException)
         {

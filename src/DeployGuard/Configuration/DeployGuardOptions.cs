@@ -5,7 +5,8 @@ namespace DeployGuard.Configuration;
 
 /// <summary>
 /// Service configuration under <c>DeployGuard:</c> (SPEC §7). The key names are a stable
-/// contract: tooling outside the project sets them.
+/// contract: tooling outside the project sets them. <c>DeployGuard:GitHub</c> is bound and
+/// validated by the GitHub client's own options (<c>GitHubClientOptions</c>), in one place.
 /// </summary>
 public sealed class DeployGuardOptions
 {
@@ -16,8 +17,6 @@ public sealed class DeployGuardOptions
     public string WorkDir { get; set; } = "./.deployguard";
 
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(30);
-
-    public GitHubOptions GitHub { get; set; } = new();
 
     public HttpOptions Http { get; set; } = new();
 }
@@ -33,26 +32,6 @@ public sealed class RepositoryOptions
 
     /// <summary><c>owner/name</c> of the deploy repository on GitHub.</summary>
     public string? GitHub { get; set; }
-}
-
-public sealed class GitHubOptions
-{
-    public string ApiUrl { get; set; } = "https://api.github.com";
-
-    /// <summary>A secret: set it from the environment or a file, never in committed configuration.</summary>
-    public string? Token { get; set; }
-
-    public string? TokenFile { get; set; }
-
-    public long? AppId { get; set; }
-
-    public string? PrivateKeyFile { get; set; }
-
-    public long? InstallationId { get; set; }
-
-    public string? WebhookSecret { get; set; }
-
-    public override string ToString() => $"GitHub {{ ApiUrl = {ApiUrl}, Token = {(Token is null ? "unset" : "***")} }}";
 }
 
 public sealed class HttpOptions
@@ -92,7 +71,7 @@ public sealed class DeployGuardOptionsValidator : IValidateOptions<DeployGuardOp
             failures.Add($"{p}:Repository:Root '{options.Repository.Root}' must be a folder path inside the repository, without '..'");
         }
 
-        if (options.Repository.GitHub is { } gh && !System.Text.RegularExpressions.Regex.IsMatch(gh, "^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"))
+        if (options.Repository.GitHub is { } gh && !System.Text.RegularExpressions.Regex.IsMatch(gh, @"\A[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+\z"))
         {
             failures.Add($"{p}:Repository:GitHub '{gh}' must be owner/name");
         }
@@ -105,32 +84,6 @@ public sealed class DeployGuardOptionsValidator : IValidateOptions<DeployGuardOp
         if (options.PollInterval < TimeSpan.FromSeconds(1) || options.PollInterval > TimeSpan.FromHours(1))
         {
             failures.Add($"{p}:PollInterval {options.PollInterval} must be between 00:00:01 and 01:00:00");
-        }
-
-        if (!Uri.TryCreate(options.GitHub.ApiUrl, UriKind.Absolute, out var api) || (api.Scheme != Uri.UriSchemeHttps && api.Scheme != Uri.UriSchemeHttp))
-        {
-            failures.Add($"{p}:GitHub:ApiUrl '{options.GitHub.ApiUrl}' must be an absolute http(s) URL");
-        }
-
-        if (options.GitHub.Token is not null && options.GitHub.TokenFile is not null)
-        {
-            failures.Add($"{p}:GitHub:Token and {p}:GitHub:TokenFile are both set: choose one");
-        }
-
-        if (options.GitHub.TokenFile is { } tokenFile && !File.Exists(tokenFile))
-        {
-            failures.Add($"{p}:GitHub:TokenFile '{tokenFile}' does not exist");
-        }
-
-        var app = new object?[] { options.GitHub.AppId, options.GitHub.PrivateKeyFile, options.GitHub.InstallationId };
-        if (app.Any(v => v is not null) && app.Any(v => v is null))
-        {
-            failures.Add($"{p}:GitHub:AppId, {p}:GitHub:PrivateKeyFile and {p}:GitHub:InstallationId go together: set all three to authenticate as a GitHub App");
-        }
-
-        if (options.GitHub.PrivateKeyFile is { } keyFile && !File.Exists(keyFile))
-        {
-            failures.Add($"{p}:GitHub:PrivateKeyFile '{keyFile}' does not exist");
         }
 
         foreach (var url in options.Http.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))

@@ -25,11 +25,12 @@ internal static class ServiceRegistration
 
     public static IServiceCollection AddDeployGuard(this IServiceCollection services, IConfiguration configuration)
     {
-        // GitHub is needed only when the deploy repository is on GitHub (SPEC §7: required unless
-        // the policy needs no GitHub); without it approvals cannot be checked and plan says so.
+        // The DeployGuard:GitHub section is always bound and validated (a typo shows even before it
+        // is used); the client itself is built only when something asks for it. Approvals are
+        // checked only when the deploy repository is on GitHub; without it plan says so.
+        services.AddGitHubClient();
         if (!string.IsNullOrWhiteSpace(configuration[$"{DeployGuardOptions.Section}:Repository:GitHub"]))
         {
-            services.AddGitHubClient();
             services.AddSingleton<ApprovalCheck>();
         }
 
