@@ -238,8 +238,6 @@ public sealed class GitProcess : IAsyncDisposable
         }
     }
 
-    public void Kill() => GitCli.Kill(_process, entireTree: false);
-
     public async ValueTask DisposeAsync()
     {
         GitCli.Kill(_process, entireTree: false);

@@ -95,14 +95,4 @@ public sealed class IntentDetector(IDeployRepository repository, DeployLayout la
             // The walk was cancelled on purpose; whatever it ended with is of no use.
         }
     }
-
-    /// <summary>Builds the intents of already listed commits, reading every blob they need in one batch.</summary>
-    public async Task<IntentSet> BuildAsync(IReadOnlyList<CommitChanges> commits, CancellationToken cancellationToken)
-    {
-        var needed = IntentBuilder.BlobsNeeded(commits, layout);
-        var blobs = needed.Count == 0
-            ? new Dictionary<string, BlobHead>()
-            : await repository.ReadBlobHeadsAsync(needed, DeployFileParser.ReadLimit, cancellationToken);
-        return IntentBuilder.Build(commits, blobs, layout);
-    }
 }
