@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using DeployGuard.GitHub.Auth;
@@ -14,11 +15,16 @@ namespace DeployGuard.GitHub;
 /// <summary>
 /// The GitHub REST client (SPEC §10). Each call: wait out a known rate limit → token → conditional GET
 /// (ETag) → map the answer → retry the transient failures (Polly) → follow <c>Link: rel="next"</c>.
+/// POSTs are not idempotent (a second dispatch is a second deploy): they are sent without ETags and retried only
+/// after answers that prove GitHub did not act on them (see <see cref="AttemptOnceAsync"/>).
 /// </summary>
 internal sealed class GitHubClient : IGitHubClient
 {
     /// <summary>A listing longer than this is a server that never ends its pages, not a real answer.</summary>
     private const int MaxPages = 1000;
+
+    /// <summary>GitHub answers a filtered runs query with at most 1,000 runs; asking for more pages gets nothing new.</summary>
+    private const int MaxWorkflowRuns = 1000;
 
     private readonly GitHubHttp _http;
     private readonly GitHubClientOptions _options;
@@ -62,6 +68,78 @@ internal sealed class GitHubClient : IGitHubClient
     public Task<TeamMembership?> GetTeamMembershipAsync(string organization, string teamSlug, string user, CancellationToken cancellationToken) =>
         GetOrNullAsync("GetTeamMembership", $"orgs/{GitHubPaths.Segment(organization)}/teams/{GitHubPaths.Segment(teamSlug)}/memberships/{GitHubPaths.Segment(user)}", GitHubJsonContext.Default.TeamMembership, cancellationToken);
 
+    public async Task<WorkflowDispatchResult?> DispatchWorkflowAsync(string repository, string workflow, string @ref, IReadOnlyList<KeyValuePair<string, string>> inputs, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(@ref);
+        var body = JsonSerializer.SerializeToUtf8Bytes(
+            new WorkflowDispatchRequest(@ref, JsonObjectOf(inputs), ReturnRunDetails: true),
+            GitHubJsonContext.Default.WorkflowDispatchRequest);
+        var (request, page) = await PostAsync(
+            "DispatchWorkflow", $"{GitHubPaths.Repository(repository)}/actions/workflows/{GitHubPaths.Segment(workflow)}/dispatches", body, cancellationToken);
+
+        // 204 is the documented answer of a server that does not know return_run_details (GHES before it, say).
+        return page.StatusCode == HttpStatusCode.NoContent || page.Body.Length == 0
+            ? null
+            : Deserialize(request, page.Body, GitHubJsonContext.Default.WorkflowDispatchResult);
+    }
+
+    public Task<IReadOnlyList<WorkflowRun>> ListWorkflowRunsAsync(string repository, WorkflowRunQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        List<string> filters = [];
+        AddFilter(filters, "event", query.Event);
+        AddFilter(filters, "status", query.Status);
+        AddFilter(filters, "branch", query.Branch);
+        if (query.CreatedFrom is { } from)
+        {
+            // Whole seconds, rounded down: GitHub's search syntax has no fractions, and down keeps every run in.
+            AddFilter(filters, "created", ">=" + from.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
+        }
+
+        var path = $"{GitHubPaths.Repository(repository)}/actions/runs" + (filters.Count == 0 ? "" : "?" + string.Join('&', filters));
+        return ListAsync("ListWorkflowRuns", path, GitHubJsonContext.Default.WorkflowRunPage, page => page.WorkflowRuns, MaxWorkflowRuns, cancellationToken);
+    }
+
+    public Task<WorkflowRun> GetWorkflowRunAsync(string repository, long runId, CancellationToken cancellationToken) =>
+        GetAsync(
+            "GetWorkflowRun",
+            $"{GitHubPaths.Repository(repository)}/actions/runs/{(runId > 0 ? runId.ToString(CultureInfo.InvariantCulture) : throw new ArgumentOutOfRangeException(nameof(runId), runId, "run ids start at 1"))}",
+            GitHubJsonContext.Default.WorkflowRun,
+            cancellationToken);
+
+    public async Task CreateRepositoryDispatchAsync(string repository, string eventType, IReadOnlyList<KeyValuePair<string, string>> clientPayload, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(eventType);
+        var body = JsonSerializer.SerializeToUtf8Bytes(
+            new RepositoryDispatchRequest(eventType, JsonObjectOf(clientPayload)),
+            GitHubJsonContext.Default.RepositoryDispatchRequest);
+        await PostAsync("CreateRepositoryDispatch", $"{GitHubPaths.Repository(repository)}/dispatches", body, cancellationToken);
+    }
+
+    /// <summary>Name/value pairs as a JSON object; a name given twice is a caller's bug, not something to send half of.</summary>
+    private static Dictionary<string, string> JsonObjectOf(IReadOnlyList<KeyValuePair<string, string>> pairs, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(pairs))] string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(pairs, name);
+        var result = new Dictionary<string, string>(pairs.Count, StringComparer.Ordinal);
+        foreach (var (key, value) in pairs)
+        {
+            if (!result.TryAdd(key, value))
+            {
+                throw new ArgumentException($"'{key}' is given twice", name);
+            }
+        }
+
+        return result;
+    }
+
+    private static void AddFilter(List<string> filters, string name, string? value)
+    {
+        if (!string.IsNullOrEmpty(value))
+        {
+            filters.Add($"{name}={Uri.EscapeDataString(value)}");
+        }
+    }
+
     private static string Number(int number) =>
         number > 0 ? number.ToString(CultureInfo.InvariantCulture) : throw new ArgumentOutOfRangeException(nameof(number), number, "pull request numbers start at 1");
 
@@ -87,21 +165,35 @@ internal sealed class GitHubClient : IGitHubClient
         }
     }
 
-    private async Task<IReadOnlyList<T>> ListAsync<T>(string operation, string path, JsonTypeInfo<List<T>> type, CancellationToken cancellationToken)
+    private Task<IReadOnlyList<T>> ListAsync<T>(string operation, string path, JsonTypeInfo<List<T>> type, CancellationToken cancellationToken) =>
+        ListAsync(operation, path, type, static page => page, maxItems: null, cancellationToken);
+
+    /// <summary>
+    /// Every page of a listing. <paramref name="items"/> takes the list out of a page (an array, or an object such as
+    /// <c>{"total_count", "workflow_runs"}</c>); with <paramref name="maxItems"/> reading stops once that many are in.
+    /// </summary>
+    private async Task<IReadOnlyList<T>> ListAsync<TPage, T>(string operation, string path, JsonTypeInfo<TPage> type, Func<TPage, IReadOnlyList<T>> items, int? maxItems, CancellationToken cancellationToken)
     {
         var call = _retry.StartCall(operation);
-        var request = _http.Request(operation, HttpMethod.Get, $"{path}?per_page={_options.PageSize.ToString(CultureInfo.InvariantCulture)}");
+        var separator = path.Contains('?', StringComparison.Ordinal) ? '&' : '?';
+        var request = _http.Request(operation, HttpMethod.Get, $"{path}{separator}per_page={_options.PageSize.ToString(CultureInfo.InvariantCulture)}");
         var first = request;
-        var items = new List<T>();
+        var all = new List<T>();
         var visited = new HashSet<string>(StringComparer.Ordinal) { request.Uri.AbsoluteUri };
         for (var pages = 1; ; pages++)
         {
             var page = await ExecuteAsync(call, request, cancellationToken);
-            items.AddRange(Deserialize(request, page.Body, type));
+            all.AddRange(items(Deserialize(request, page.Body, type)));
+            if (maxItems is { } max && all.Count >= max)
+            {
+                _logger.LogDebug("GitHub {Operation} {Path}: stopped at {Count} items in {Pages} pages, the most GitHub lists", operation, first.Path, all.Count, pages);
+                return all.Count > max ? all[..max] : all;
+            }
+
             if (page.NextPage is not { } next)
             {
-                _logger.LogDebug("GitHub {Operation} {Path}: {Count} items in {Pages} pages", operation, first.Path, items.Count, pages);
-                return items;
+                _logger.LogDebug("GitHub {Operation} {Path}: {Count} items in {Pages} pages", operation, first.Path, all.Count, pages);
+                return all;
             }
 
             if (pages >= MaxPages || !visited.Add(next.AbsoluteUri))
@@ -113,6 +205,14 @@ internal sealed class GitHubClient : IGitHubClient
         }
     }
 
+    /// <summary>A POST with a JSON body: no ETag, and no retry once GitHub may have acted on it.</summary>
+    private async Task<(GitHubRequest Request, Page Page)> PostAsync(string operation, string path, byte[] body, CancellationToken cancellationToken)
+    {
+        var call = _retry.StartCall(operation);
+        var request = _http.Request(operation, HttpMethod.Post, path) with { JsonBody = body };
+        return (request, await ExecuteAsync(call, request, cancellationToken));
+    }
+
     private async Task<Page> ExecuteAsync(GitHubCall call, GitHubRequest request, CancellationToken cancellationToken)
     {
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
@@ -121,7 +221,7 @@ internal sealed class GitHubClient : IGitHubClient
         try
         {
             var page = await _retry.Pipeline.ExecuteAsync(
-                static (ctx, state) => state.Self.AttemptAsync(state.Call, state.Request, ctx.CancellationToken),
+                static (ctx, state) => state.Self.AttemptOnceAsync(state.Call, state.Request, ctx.CancellationToken),
                 context,
                 (Self: this, Call: call, Request: request));
             if (call.Retries > retriesBefore)
@@ -130,6 +230,17 @@ internal sealed class GitHubClient : IGitHubClient
             }
 
             return page;
+        }
+        catch (MayHaveActedException e)
+        {
+            _logger.LogWarning(
+                "GitHub {Operation} {Path} failed after {Retries} retries and is not retried: GitHub may have acted on it: {Reason}",
+                call.Operation,
+                request.Path,
+                call.Retries - retriesBefore,
+                e.Error.Message);
+            ExceptionDispatchInfo.Throw(e.Error);
+            throw;
         }
         catch (GitHubException e) when (call.Retries > retriesBefore)
         {
@@ -141,6 +252,32 @@ internal sealed class GitHubClient : IGitHubClient
             ResilienceContextPool.Shared.Return(context);
         }
     }
+
+    /// <summary>
+    /// One attempt, as the retry policy sees it. A request that is not idempotent (a POST) must not be sent twice when
+    /// the first may have been acted on: after a 5xx, a timeout or a connection lost mid-request, GitHub may have
+    /// created the run and only the answer was lost. Such a failure is hidden from the retry policy and thrown to the
+    /// caller as the transient exception it is, so the caller can look for the effect before trying again. What
+    /// proves GitHub did not act — a rate-limit answer, a 401, a connection never made — is retried as for a GET.
+    /// </summary>
+    private async ValueTask<Page> AttemptOnceAsync(GitHubCall call, GitHubRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await AttemptAsync(call, request, cancellationToken);
+        }
+        catch (GitHubUnavailableException e) when (request.Method != HttpMethod.Get && !NeverSent(e))
+        {
+            throw new MayHaveActedException(e);
+        }
+    }
+
+    /// <summary>The connection failed before the request could be written: no name, no connection, no TLS.</summary>
+    private static bool NeverSent(GitHubUnavailableException error) =>
+        error.InnerException is HttpRequestException
+        {
+            HttpRequestError: HttpRequestError.NameResolutionError or HttpRequestError.ConnectionError or HttpRequestError.SecureConnectionError,
+        };
 
     /// <summary>One attempt: a token, the request, and once more with a renewed token if GitHub refused the first.</summary>
     private async ValueTask<Page> AttemptAsync(GitHubCall call, GitHubRequest request, CancellationToken cancellationToken)
@@ -189,7 +326,7 @@ internal sealed class GitHubClient : IGitHubClient
         if (response.StatusCode == HttpStatusCode.NotModified && cached is not null)
         {
             _logger.LogDebug("GitHub {Operation} {Path}: not modified, answered from the ETag cache", call.Operation, request.Path);
-            return new Page(cached.Body, cached.NextPage);
+            return new Page(cached.Body, cached.NextPage, HttpStatusCode.OK);
         }
 
         if (response.IsSuccess)
@@ -199,7 +336,7 @@ internal sealed class GitHubClient : IGitHubClient
                 _etags.Set(request.Uri, new CachedResponse(etag, response.Body, response.NextPage));
             }
 
-            return new Page(response.Body, response.NextPage);
+            return new Page(response.Body, response.NextPage, response.StatusCode);
         }
 
         var error = GitHubErrors.ToException(request, response, token);
@@ -264,5 +401,14 @@ internal sealed class GitHubClient : IGitHubClient
         }
     }
 
-    private readonly record struct Page(byte[] Body, Uri? NextPage);
+    private readonly record struct Page(byte[] Body, Uri? NextPage, HttpStatusCode StatusCode);
+
+    /// <summary>
+    /// Carries a failure of a non-idempotent request past the retry policy, which retries every transient
+    /// <see cref="GitHubException"/>; <see cref="ExecuteAsync"/> unwraps it. Never seen outside this class.
+    /// </summary>
+    private sealed class MayHaveActedException(GitHubUnavailableException error) : Exception(error.Message, error)
+    {
+        public GitHubUnavailableException Error { get; } = error;
+    }
 }

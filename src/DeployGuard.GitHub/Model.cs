@@ -73,6 +73,60 @@ public sealed record CommitComparison(
     [property: JsonPropertyName("commits")] IReadOnlyList<PullRequestCommit> Commits);
 
 /// <summary>
+/// The answer of POST /repos/{repo}/actions/workflows/{workflow}/dispatches when DeployGuard asks for
+/// <c>return_run_details</c>: the run GitHub created, so it can be followed without searching for it.
+/// </summary>
+public sealed record WorkflowDispatchResult(
+    [property: JsonPropertyName("workflow_run_id")] long WorkflowRunId,
+    [property: JsonPropertyName("run_url")] string RunUrl,
+    [property: JsonPropertyName("html_url")] string HtmlUrl);
+
+/// <summary>
+/// A GitHub Actions workflow run (GET /repos/{repo}/actions/runs[/{id}]). <see cref="Name"/>, <see cref="Status"/>
+/// and <see cref="HeadBranch"/> are nullable in GitHub's <c>workflow-run</c> schema; <see cref="Conclusion"/> is null
+/// until the run completes. <see cref="Path"/> is the workflow file, e.g. <c>.github/workflows/deploy.yml</c>,
+/// which GitHub may suffix with <c>@ref</c>.
+/// </summary>
+public sealed record WorkflowRun(
+    [property: JsonPropertyName("id")] long Id,
+    [property: JsonPropertyName("name")] string? Name,
+    [property: JsonPropertyName("display_title")] string DisplayTitle,
+    [property: JsonPropertyName("event")] string Event,
+    [property: JsonPropertyName("status")] string? Status,
+    [property: JsonPropertyName("conclusion")] string? Conclusion,
+    [property: JsonPropertyName("head_branch")] string? HeadBranch,
+    [property: JsonPropertyName("head_sha")] string HeadSha,
+    [property: JsonPropertyName("html_url")] string HtmlUrl,
+    [property: JsonPropertyName("path")] string Path,
+    [property: JsonPropertyName("workflow_id")] long WorkflowId,
+    [property: JsonPropertyName("created_at")] DateTimeOffset CreatedAt);
+
+/// <summary>The answer of GET /repos/{repo}/actions/runs: one page of runs, newest first.</summary>
+internal sealed record WorkflowRunPage(
+    [property: JsonPropertyName("total_count")] int TotalCount,
+    [property: JsonPropertyName("workflow_runs")] IReadOnlyList<WorkflowRun> WorkflowRuns);
+
+/// <summary>
+/// Which runs <see cref="IGitHubClient.ListWorkflowRunsAsync"/> asks GitHub for; unset filters are not sent.
+/// GitHub answers at most 1,000 runs to a filtered query, so a narrow <see cref="CreatedFrom"/> keeps the answer
+/// complete and cheap.
+/// </summary>
+public sealed record WorkflowRunQuery
+{
+    /// <summary>The triggering event, e.g. <c>workflow_dispatch</c>.</summary>
+    public string? Event { get; init; }
+
+    /// <summary>Only runs created at or after this instant (<c>created=&gt;=…</c>, whole seconds).</summary>
+    public DateTimeOffset? CreatedFrom { get; init; }
+
+    /// <summary>A status or conclusion (<c>in_progress</c>, <c>completed</c>, <c>success</c>…).</summary>
+    public string? Status { get; init; }
+
+    /// <summary>The run's head branch.</summary>
+    public string? Branch { get; init; }
+}
+
+/// <summary>
 /// The GitHub REST calls DeployGuard makes (SPEC §10). Repositories are <c>owner/name</c>.
 /// Every method either returns GitHub's answer or throws a <see cref="GitHubException"/>:
 /// callers fail closed on any exception.
@@ -102,4 +156,25 @@ public interface IGitHubClient
 
     /// <summary>GET /orgs/{org}/teams/{team}/memberships/{user}; null when GitHub answers 404 (not a member).</summary>
     Task<TeamMembership?> GetTeamMembershipAsync(string organization, string teamSlug, string user, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// POST /repos/{repo}/actions/workflows/{workflow}/dispatches with <c>return_run_details</c>: the created run,
+    /// or null when GitHub answers 204 without details (servers that predate the parameter).
+    /// Not idempotent: the client retries it only when GitHub certainly did not act on it (a rate limit, a
+    /// connection never made); after a 5xx or a timeout it throws the transient <see cref="GitHubException"/>,
+    /// so the caller can look for the run before dispatching again.
+    /// </summary>
+    Task<WorkflowDispatchResult?> DispatchWorkflowAsync(string repository, string workflow, string @ref, IReadOnlyList<KeyValuePair<string, string>> inputs, CancellationToken cancellationToken);
+
+    /// <summary>GET /repos/{repo}/actions/runs with the query's filters, newest first, all pages up to GitHub's 1,000 results.</summary>
+    Task<IReadOnlyList<WorkflowRun>> ListWorkflowRunsAsync(string repository, WorkflowRunQuery query, CancellationToken cancellationToken);
+
+    /// <summary>GET /repos/{repo}/actions/runs/{runId}.</summary>
+    Task<WorkflowRun> GetWorkflowRunAsync(string repository, long runId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// POST /repos/{repo}/dispatches (a <c>repository_dispatch</c> event). Not idempotent: retried by the client
+    /// only as <see cref="DispatchWorkflowAsync"/> is.
+    /// </summary>
+    Task CreateRepositoryDispatchAsync(string repository, string eventType, IReadOnlyList<KeyValuePair<string, string>> clientPayload, CancellationToken cancellationToken);
 }

@@ -17,6 +17,20 @@ internal sealed record GitHubErrorBody(
     [property: JsonPropertyName("documentation_url")] string? DocumentationUrl);
 
 /// <summary>
+/// The body of POST /repos/{repo}/actions/workflows/{workflow}/dispatches. <c>return_run_details</c> makes GitHub
+/// answer 200 with the run it created instead of 204, so the run never has to be searched for.
+/// </summary>
+internal sealed record WorkflowDispatchRequest(
+    [property: JsonPropertyName("ref")] string Ref,
+    [property: JsonPropertyName("inputs")] Dictionary<string, string> Inputs,
+    [property: JsonPropertyName("return_run_details")] bool ReturnRunDetails);
+
+/// <summary>The body of POST /repos/{repo}/dispatches.</summary>
+internal sealed record RepositoryDispatchRequest(
+    [property: JsonPropertyName("event_type")] string EventType,
+    [property: JsonPropertyName("client_payload")] Dictionary<string, string> ClientPayload);
+
+/// <summary>
 /// Source-generated serialization for every wire record: no reflection at run time, and a record GitHub
 /// answers with null where the contract says non-null fails the call instead of flowing on as null.
 /// </summary>
@@ -28,6 +42,11 @@ internal sealed record GitHubErrorBody(
 [JsonSerializable(typeof(CollaboratorAccess))]
 [JsonSerializable(typeof(TeamMembership))]
 [JsonSerializable(typeof(CommitComparison))]
+[JsonSerializable(typeof(WorkflowDispatchRequest))]
+[JsonSerializable(typeof(WorkflowDispatchResult))]
+[JsonSerializable(typeof(RepositoryDispatchRequest))]
+[JsonSerializable(typeof(WorkflowRunPage))]
+[JsonSerializable(typeof(WorkflowRun))]
 [JsonSerializable(typeof(InstallationAccessToken))]
 [JsonSerializable(typeof(GitHubErrorBody))]
 [JsonSerializable(typeof(GitHubAppJwtHeader))]

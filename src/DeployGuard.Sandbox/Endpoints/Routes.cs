@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -21,6 +23,8 @@ internal static class Routes
         Teams.Map(routes);
         AppInstallations.Map(routes);
         RateLimitStatus.Map(routes);
+        Actions.Map(routes);
+        RepositoryDispatches.Map(routes);
     }
 
     public static IEndpointConventionBuilder Get(IEndpointRouteBuilder routes, string pattern, ApiHandler handler) =>
@@ -44,6 +48,36 @@ internal static class Routes
 
         return needsGit && repository.GitDirectory is null ? (null, ApiResponse.EmptyRepository(docs)) : (repository, null);
     }
+
+    /// <summary>A request body that must be a JSON object, or GitHub's 400 "Problems parsing JSON".</summary>
+    public static async Task<(JsonObject? Body, ApiResponse? Error)> ReadJsonObjectAsync(HttpContext http, string docs)
+    {
+        try
+        {
+            if (await JsonNode.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted) is JsonObject body)
+            {
+                return (body, null);
+            }
+        }
+        catch (JsonException)
+        {
+            // answered below, as any body that is not an object
+        }
+
+        return (null, ApiResponse.Error(StatusCodes.Status400BadRequest, "Problems parsing JSON", docs));
+    }
+
+    /// <summary>GitHub's 422 for a body that breaks the operation's schema.</summary>
+    public static ApiResponse Invalid(string problem, string docs) =>
+        ApiResponse.Error(StatusCodes.Status422UnprocessableEntity, $"Invalid request.\n\n{problem}", docs);
+
+    /// <summary>An object's top-level properties in the order sent: strings as they are, other values as their JSON text.</summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> StringPairs(JsonObject? values) =>
+        values is null
+            ? []
+            : [.. values.Select(p => new KeyValuePair<string, string>(
+                p.Key,
+                p.Value is JsonValue v && v.TryGetValue<string>(out var text) ? text : p.Value?.ToJsonString() ?? "null"))];
 
     private static async Task RunAsync(HttpContext http, ApiHandler handler)
     {

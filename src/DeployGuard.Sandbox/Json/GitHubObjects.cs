@@ -234,6 +234,79 @@ internal sealed class GitHubObjects(EmulatorServices services)
         };
     }
 
+    /// <summary>
+    /// A workflow run in the official example's shape. <paramref name="listed"/> is the shape of list answers, whose
+    /// example has no <c>referenced_workflows</c> and <c>previous_attempt_url</c>. Check-suite ids are left out (the
+    /// emulator has no check suites) and <c>head_commit</c> is there only when the repository has git data.
+    /// </summary>
+    public JsonObject WorkflowRun(RepositoryRecord repository, WorkflowRunRecord run, GitCommitInfo? headCommit, bool listed)
+    {
+        var api = RepositoryApi(repository);
+        var id = Id(run.Id);
+        var self = $"{api}/actions/runs/{id}";
+        var actor = User(run.Actor);
+        var o = new JsonObject
+        {
+            ["id"] = run.Id,
+            ["name"] = run.Workflow.Name,
+            ["node_id"] = NodeId("WorkflowRun", id),
+            ["head_branch"] = run.HeadBranch,
+            ["head_sha"] = run.HeadSha,
+            ["path"] = run.Workflow.Path,
+            ["run_number"] = run.RunNumber,
+            ["event"] = "workflow_dispatch",
+            ["display_title"] = run.DisplayTitle,
+            ["status"] = run.Status,
+            ["conclusion"] = run.Conclusion,
+            ["workflow_id"] = run.Workflow.Id,
+            ["url"] = self,
+            ["html_url"] = WorkflowRunHtmlUrl(repository, run.Id),
+            ["pull_requests"] = new JsonArray(),
+            ["created_at"] = Timestamp(run.CreatedAt),
+            ["updated_at"] = Timestamp(run.UpdatedAt),
+            ["actor"] = actor,
+            ["run_attempt"] = 1,
+        };
+        if (!listed)
+        {
+            o["referenced_workflows"] = new JsonArray();
+        }
+
+        o["run_started_at"] = Timestamp(run.CreatedAt);
+        o["triggering_actor"] = actor.DeepClone();
+        o["jobs_url"] = $"{self}/jobs";
+        o["logs_url"] = $"{self}/logs";
+        o["artifacts_url"] = $"{self}/artifacts";
+        o["cancel_url"] = $"{self}/cancel";
+        o["rerun_url"] = $"{self}/rerun";
+        if (!listed)
+        {
+            // The first attempt has none.
+            o["previous_attempt_url"] = null;
+        }
+
+        o["workflow_url"] = $"{api}/actions/workflows/{Id(run.Workflow.Id)}";
+        if (headCommit is not null)
+        {
+            o["head_commit"] = new JsonObject
+            {
+                ["id"] = headCommit.Sha,
+                ["tree_id"] = headCommit.Tree,
+                ["message"] = headCommit.Message,
+                ["timestamp"] = Timestamp(headCommit.Committer.Date),
+                ["author"] = new JsonObject { ["name"] = headCommit.Author.Name, ["email"] = headCommit.Author.Email },
+                ["committer"] = new JsonObject { ["name"] = headCommit.Committer.Name, ["email"] = headCommit.Committer.Email },
+            };
+        }
+
+        o["repository"] = MinimalRepository(repository);
+        o["head_repository"] = MinimalRepository(repository);
+        return o;
+    }
+
+    /// <summary>Where a run is shown on the web, in the emulator's html_url convention (web root, then the repository).</summary>
+    public string WorkflowRunHtmlUrl(RepositoryRecord repository, long runId) => $"{Urls.Web}/{repository.FullName}/actions/runs/{Id(runId)}";
+
     /// <summary>OWNER, COLLABORATOR (any role but none) or NONE, from what was seeded.</summary>
     public string AuthorAssociation(RepositoryRecord repository, string login)
     {
@@ -246,6 +319,14 @@ internal sealed class GitHubObjects(EmulatorServices services)
     }
 
     public string RepositoryApi(RepositoryRecord repository) => $"{Urls.Api}/repos/{repository.FullName}";
+
+    /// <summary>GitHub's <c>minimal-repository</c> (a workflow run's <c>repository</c>), which has no <c>clone_url</c>.</summary>
+    private JsonObject MinimalRepository(RepositoryRecord repository)
+    {
+        var o = Repository(repository);
+        o.Remove("clone_url");
+        return o;
+    }
 
     private JsonObject BranchRef(RepositoryRecord repository, string branch, string sha) => new()
     {

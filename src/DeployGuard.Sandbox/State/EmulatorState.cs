@@ -2,14 +2,21 @@ namespace DeployGuard.Sandbox;
 
 /// <summary>
 /// What the emulated GitHub knows: tokens, repositories (backed by real git repositories on disk),
-/// pull requests, reviews, permissions, teams and GitHub App installations. Safe to seed from any
+/// pull requests, reviews, permissions, teams, GitHub App installations, workflows with the runs
+/// dispatched to them, and the repository dispatches received. Safe to seed and inspect from any
 /// thread while requests are being served. Logins, repository names and organisations compare
-/// case-insensitively, as on GitHub.
+/// case-insensitively, as on GitHub; workflow file names, like git paths, do not.
 /// </summary>
-public sealed class EmulatorState
+public sealed partial class EmulatorState
 {
     private static readonly HashSet<string> Permissions = new(StringComparer.Ordinal) { "admin", "maintain", "write", "triage", "read", "none" };
     private static readonly HashSet<string> ReviewStates = new(StringComparer.Ordinal) { "APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING" };
+
+    /// <summary>The conclusions of GitHub's <c>workflow-run</c> (and check-suite) schema.</summary>
+    private static readonly HashSet<string> Conclusions = new(StringComparer.Ordinal)
+    {
+        "success", "failure", "neutral", "cancelled", "skipped", "timed_out", "action_required", "stale", "startup_failure",
+    };
 
     private readonly Lock _lock = new();
     private readonly TimeProvider _time;
@@ -28,6 +35,8 @@ public sealed class EmulatorState
     private long _nextReviewId = 80;
     private long _nextTeamId = 1;
     private long _nextLabelId = 208045946;
+    private long _nextWorkflowId = 159038;
+    private long _nextRunId = 30433642;
 
     internal EmulatorState(TimeProvider time) => _time = time;
 
@@ -220,6 +229,66 @@ public sealed class EmulatorState
         }
     }
 
+    /// <summary>
+    /// Seeds a workflow file (e.g. <c>deploy.yml</c>) that <c>POST …/actions/workflows/{file or id}/dispatches</c>
+    /// accepts. Seeding the same file again replaces its settings for runs dispatched from then on; its id stays.
+    /// Returns the workflow's numeric id.
+    /// </summary>
+    public long AddWorkflow(string repository, string fileName, WorkflowSeed? seed = null)
+    {
+        CheckRepositoryName(repository);
+        ArgumentException.ThrowIfNullOrWhiteSpace(fileName);
+        if (fileName.Contains('/', StringComparison.Ordinal) || fileName is "." or "..")
+        {
+            throw new ArgumentException($"workflow must be a file name such as deploy.yml (was '{fileName}')", nameof(fileName));
+        }
+
+        seed ??= new WorkflowSeed();
+        CheckConclusion(seed.Conclusion, nameof(seed));
+        ArgumentOutOfRangeException.ThrowIfNegative(seed.PollsBeforeCompletion, nameof(seed));
+        lock (_lock)
+        {
+            var workflows = Repository(repository).Workflows;
+            var id = workflows.TryGetValue(fileName, out var existing) ? existing.Id : _nextWorkflowId++;
+            workflows[fileName] = new WorkflowRecord(id, fileName, seed);
+            return id;
+        }
+    }
+
+    /// <summary>Completes a run now with <paramref name="conclusion"/>, whatever its workflow's seed said.</summary>
+    public void CompleteRun(string repository, long runId, string conclusion)
+    {
+        CheckRepositoryName(repository);
+        CheckConclusion(conclusion, nameof(conclusion));
+        lock (_lock)
+        {
+            var run = _repositories.GetValueOrDefault(repository)?.Runs.Find(r => r.Record.Id == runId)
+                ?? throw new InvalidOperationException($"{repository} has no workflow run {runId}");
+            run.Record = run.Record with { Status = "completed", Conclusion = conclusion, UpdatedAt = _time.GetUtcNow() };
+        }
+    }
+
+    /// <summary>The runs dispatched to <paramref name="repository"/>'s workflows, oldest first, as they stand now.</summary>
+    public IReadOnlyList<WorkflowRunInfo> WorkflowRuns(string repository)
+    {
+        lock (_lock)
+        {
+            return _repositories.TryGetValue(repository, out var data)
+                ? [.. data.Runs.Select(r => r.Record).Select(r => new WorkflowRunInfo(
+                    r.Id, r.Workflow.FileName, r.Ref, r.Inputs, r.DisplayTitle, r.Status, r.Conclusion, r.CreatedAt))]
+                : [];
+        }
+    }
+
+    /// <summary>The <c>repository_dispatch</c> events <paramref name="repository"/> received, oldest first.</summary>
+    public IReadOnlyList<RepositoryDispatchInfo> RepositoryDispatches(string repository)
+    {
+        lock (_lock)
+        {
+            return _repositories.TryGetValue(repository, out var data) ? [.. data.Dispatches] : [];
+        }
+    }
+
     // ---- reads for the endpoints -------------------------------------------------------------
 
     internal TokenRecord? FindToken(string token)
@@ -349,6 +418,117 @@ public sealed class EmulatorState
         }
     }
 
+    /// <summary>A workflow by file name (case-sensitive, as git paths are) or by numeric id, as GitHub accepts both.</summary>
+    internal WorkflowRecord? FindWorkflow(string repository, string workflowId)
+    {
+        lock (_lock)
+        {
+            if (!_repositories.TryGetValue(repository, out var data))
+            {
+                return null;
+            }
+
+            return data.Workflows.GetValueOrDefault(workflowId)
+                ?? (long.TryParse(workflowId, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
+                    ? data.Workflows.Values.FirstOrDefault(w => w.Id == id)
+                    : null);
+        }
+    }
+
+    /// <summary>Records a dispatched run: <c>queued</c>, or <c>completed</c> at once when its workflow polls 0 times.</summary>
+    internal WorkflowRunRecord CreateRun(
+        string repository, WorkflowRecord workflow, string @ref, string headBranch, string headSha, IReadOnlyList<KeyValuePair<string, string>> inputs, string actor)
+    {
+        lock (_lock)
+        {
+            var data = Repository(repository);
+
+            // The workflow as seeded now: a re-seed between lookup and dispatch applies to this run.
+            workflow = data.Workflows.GetValueOrDefault(workflow.FileName) ?? workflow;
+            var now = _time.GetUtcNow();
+            var completed = workflow.Seed.PollsBeforeCompletion == 0;
+            var record = new WorkflowRunRecord(
+                _nextRunId++,
+                data.Runs.Count(r => r.Record.Workflow.Id == workflow.Id) + 1,
+                workflow,
+                @ref,
+                headBranch,
+                headSha,
+                inputs,
+                DisplayTitle(workflow, inputs),
+                actor,
+                completed ? "completed" : "queued",
+                completed ? workflow.Seed.Conclusion : null,
+                now,
+                now);
+            data.Runs.Add(new RunState(record));
+            return record;
+        }
+    }
+
+    internal IReadOnlyList<WorkflowRunRecord> ListRuns(string repository)
+    {
+        lock (_lock)
+        {
+            return _repositories.TryGetValue(repository, out var data) ? [.. data.Runs.Select(r => r.Record)] : [];
+        }
+    }
+
+    /// <summary>A run as one read shows it, moving it on: the first <see cref="WorkflowSeed.PollsBeforeCompletion"/> reads see it in progress, the next completed.</summary>
+    internal WorkflowRunRecord? ReadRun(string repository, long runId)
+    {
+        lock (_lock)
+        {
+            if (_repositories.GetValueOrDefault(repository)?.Runs.Find(r => r.Record.Id == runId) is not { } run)
+            {
+                return null;
+            }
+
+            if (run.Record.Status != "completed")
+            {
+                run.Reads++;
+                var status = run.Reads > run.Record.Workflow.Seed.PollsBeforeCompletion ? "completed" : "in_progress";
+                if (status != run.Record.Status)
+                {
+                    run.Record = run.Record with
+                    {
+                        Status = status,
+                        Conclusion = status == "completed" ? run.Record.Workflow.Seed.Conclusion : null,
+                        UpdatedAt = _time.GetUtcNow(),
+                    };
+                }
+            }
+
+            return run.Record;
+        }
+    }
+
+    internal void AddRepositoryDispatch(string repository, string eventType, IReadOnlyList<KeyValuePair<string, string>> clientPayload)
+    {
+        lock (_lock)
+        {
+            Repository(repository).Dispatches.Add(new RepositoryDispatchInfo(eventType, clientPayload, _time.GetUtcNow()));
+        }
+    }
+
+    /// <summary>The run-name with <c>${{ inputs.X }}</c> (or <c>github.event.inputs.X</c>) filled in; the workflow's name without one.</summary>
+    private static string DisplayTitle(WorkflowRecord workflow, IReadOnlyList<KeyValuePair<string, string>> inputs) =>
+        workflow.Seed.RunName is not { } template
+            ? workflow.Name
+            : InputExpression().Replace(template, match =>
+                inputs.LastOrDefault(i => string.Equals(i.Key, match.Groups["name"].Value, StringComparison.Ordinal)).Value ?? "");
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\$\{\{\s*(?:github\.event\.)?inputs\.(?<name>[A-Za-z0-9_-]+)\s*\}\}")]
+    private static partial System.Text.RegularExpressions.Regex InputExpression();
+
+    private static void CheckConclusion(string conclusion, string parameter)
+    {
+        if (conclusion is null || !Conclusions.Contains(conclusion))
+        {
+            throw new ArgumentException($"unknown conclusion '{conclusion}': use {string.Join(", ", Conclusions)}", parameter);
+        }
+    }
+
     // ---- helpers (call with the lock held) ---------------------------------------------------
 
     private RepositoryData Repository(string fullName)
@@ -417,5 +597,19 @@ public sealed class EmulatorState
         public Dictionary<string, string> Permissions { get; } = new(StringComparer.OrdinalIgnoreCase);
 
         public int NextNumber { get; set; } = 1;
+
+        public Dictionary<string, WorkflowRecord> Workflows { get; } = new(StringComparer.Ordinal);
+
+        public List<RunState> Runs { get; } = [];
+
+        public List<RepositoryDispatchInfo> Dispatches { get; } = [];
+    }
+
+    /// <summary>A run and how often it has been read; changed only under the lock.</summary>
+    private sealed class RunState(WorkflowRunRecord record)
+    {
+        public WorkflowRunRecord Record { get; set; } = record;
+
+        public int Reads { get; set; }
     }
 }

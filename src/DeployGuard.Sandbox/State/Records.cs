@@ -23,3 +23,46 @@ internal sealed record TokenRecord(string Login, DateTimeOffset? ExpiresAt);
 internal sealed record TeamMembershipRecord(long TeamId, string Role, string State);
 
 internal sealed record AppInstallationRecord(long InstallationId, long AppId, string PublicKeyPem);
+
+internal sealed record WorkflowRecord(long Id, string FileName, WorkflowSeed Seed)
+{
+    public string Path => $".github/workflows/{FileName}";
+
+    public string Name => Seed.Name ?? Path;
+}
+
+/// <summary>A run as the endpoints show it: a snapshot taken under the state's lock.</summary>
+internal sealed record WorkflowRunRecord(
+    long Id,
+    int RunNumber,
+    WorkflowRecord Workflow,
+    string Ref,
+    string HeadBranch,
+    string HeadSha,
+    IReadOnlyList<KeyValuePair<string, string>> Inputs,
+    string DisplayTitle,
+    string Actor,
+    string Status,
+    string? Conclusion,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
+
+/// <summary>A workflow run the emulator created for a dispatch, as a test inspects it.</summary>
+/// <param name="Workflow">The workflow file name, e.g. <c>deploy.yml</c>.</param>
+/// <param name="Inputs">The dispatched inputs in the order sent; values that were not JSON strings as their JSON text.</param>
+public sealed record WorkflowRunInfo(
+    long Id,
+    string Workflow,
+    string Ref,
+    IReadOnlyList<KeyValuePair<string, string>> Inputs,
+    string DisplayTitle,
+    string Status,
+    string? Conclusion,
+    DateTimeOffset CreatedAt);
+
+/// <summary>A <c>repository_dispatch</c> event the emulator received, as a test inspects it.</summary>
+/// <param name="ClientPayload">The top-level payload properties in the order sent; values that were not JSON strings as their JSON text.</param>
+public sealed record RepositoryDispatchInfo(
+    string EventType,
+    IReadOnlyList<KeyValuePair<string, string>> ClientPayload,
+    DateTimeOffset ReceivedAt);

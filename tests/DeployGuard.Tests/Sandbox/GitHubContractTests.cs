@@ -33,6 +33,7 @@ public sealed class GitHubContractTests
         ["committer"] = "as author: commit.committer and commit.commit.committer are nullable",
         ["commit_id"] = "pull-request-review.commit_id is a nullable string",
         ["repo"] = "a pull request's head.repo is null when the fork it came from was deleted",
+        ["conclusion"] = "workflow-run.conclusion is null until the run completes",
     };
 
     /// <summary>
@@ -58,9 +59,21 @@ public sealed class GitHubContractTests
         ["repos.compare-commits"] = typeof(CommitComparison),
         ["repos.get-collaborator-permission-level"] = typeof(CollaboratorAccess),
         ["teams.get-membership-for-user-in-org"] = typeof(TeamMembership),
+        ["actions.create-workflow-dispatch"] = typeof(WorkflowDispatchResult),
+        ["actions.list-workflow-runs-for-repo"] = typeof(WorkflowRunPage),
+        ["actions.get-workflow-run"] = typeof(WorkflowRun),
+    };
+
+    /// <summary>The request bodies DeployGuard sends, by operation.</summary>
+    private static readonly Dictionary<string, Type> RequestOf = new(StringComparer.Ordinal)
+    {
+        ["actions.create-workflow-dispatch"] = typeof(DeployGuard.GitHub.Serialization.WorkflowDispatchRequest),
+        ["repos.create-dispatch-event"] = typeof(DeployGuard.GitHub.Serialization.RepositoryDispatchRequest),
     };
 
     public static TheoryData<string> Operations => new(ModelOf.Keys.Concat(ExplicitPaths.Keys));
+
+    public static TheoryData<string> RequestOperations => new(RequestOf.Keys);
 
     [Theory]
     [MemberData(nameof(Operations))]
@@ -96,6 +109,41 @@ public sealed class GitHubContractTests
         }
 
         problems.ShouldBeEmpty($"{operation}: the emulator sends fields or kinds GitHub's example does not have");
+    }
+
+    /// <summary>
+    /// What DeployGuard sends is what GitHub's request schema describes: every property it writes is one the schema
+    /// has, with the schema's JSON type, and every property the schema requires is written.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(RequestOperations))]
+    public void RequestBody_SendsOnlyAndAllOfWhatGitHubsSchemaRequires(string operation)
+    {
+        var schema = JsonNode.Parse(File.ReadAllText(Path.Combine(SharedContractFolder(), "rest", operation + ".json")))!["requestBodySchema"]!;
+        var properties = schema["properties"]!.AsObject();
+        var required = schema["required"]?.AsArray().Select(r => r!.GetValue<string>()).ToList() ?? [];
+        var sent = RequestOf[operation].GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Select(p => (Name: p.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name, Kind: SchemaType(p.PropertyType)))
+            .Where(p => p.Name is not null)
+            .ToList();
+
+        List<string> problems = [];
+        foreach (var (name, kind) in sent)
+        {
+            if (properties[name!] is not { } property)
+            {
+                problems.Add($"{name}: not a property of GitHub's request schema");
+            }
+            else if (property["type"]?.GetValue<string>() != kind)
+            {
+                problems.Add($"{name}: GitHub's schema says {property["type"]}, DeployGuard sends {kind}");
+            }
+        }
+
+        problems.AddRange(required.Where(r => !sent.Any(p => p.Name == r)).Select(r => $"{r}: required by GitHub, not sent"));
+
+        sent.ShouldNotBeEmpty();
+        problems.ShouldBeEmpty($"{operation}: DeployGuard's request body differs from GitHub's schema");
     }
 
     [Fact]
@@ -239,6 +287,15 @@ public sealed class GitHubContractTests
         }
     }
 
+    /// <summary>The JSON schema type a property of this CLR type is written as.</summary>
+    private static string SchemaType(Type type) =>
+        type == typeof(string) ? "string"
+        : type == typeof(bool) ? "boolean"
+        : type == typeof(int) || type == typeof(long) ? "integer"
+        : typeof(IDictionary).IsAssignableFrom(type) ? "object"
+        : typeof(IEnumerable).IsAssignableFrom(type) ? "array"
+        : "object";
+
     private static IEnumerable<string> UnknownAppPermissions(JsonObject permissions)
     {
         var schema = JsonNode.Parse(File.ReadAllText(Path.Combine(SharedContractFolder(), "rest", "_components.json")))!
@@ -360,6 +417,7 @@ public sealed class GitHubContractTests
             state.SetPermission(GitScenario.Repository, "bob", "write");
             state.AddTeamMember("acme", "ops", "olga", role: "maintainer");
             state.RegisterAppInstallation(AppId, key.ExportSubjectPublicKeyInfoPem(), InstallationId);
+            state.AddWorkflow(GitScenario.Repository, "deploy.yml", new WorkflowSeed { Name = "Deploy" });
             return new ContractWorld(git, emulator, key);
         }
 
@@ -368,6 +426,15 @@ public sealed class GitHubContractTests
         {
             var repo = $"repos/{GitScenario.Repository}";
             var now = DateTimeOffset.UtcNow;
+            var dispatch = $"{repo}/actions/workflows/deploy.yml/dispatches";
+            if (operation is "actions.get-workflow-run" or "actions.list-workflow-runs-for-repo")
+            {
+                // A run to show: dispatched as DeployGuard dispatches one.
+                var created = await FetchAsync("actions.create-workflow-dispatch");
+                var runId = created["workflow_run_id"]!.GetValue<long>().ToString(CultureInfo.InvariantCulture);
+                return await SendAsync(operation, SandboxHttp.Token, HttpMethod.Get, operation == "actions.get-workflow-run" ? $"{repo}/actions/runs/{runId}" : $"{repo}/actions/runs");
+            }
+
             var (token, method, path) = operation switch
             {
                 "repos.list-pull-requests-associated-with-commit" => (SandboxHttp.Token, HttpMethod.Get, $"{repo}/commits/{_git.Merge}/pulls"),
@@ -382,20 +449,35 @@ public sealed class GitHubContractTests
                     HttpMethod.Post,
                     $"app/installations/{InstallationId.ToString(CultureInfo.InvariantCulture)}/access_tokens"),
                 "rate-limit.get" => (SandboxHttp.Token, HttpMethod.Get, "rate_limit"),
+                "actions.create-workflow-dispatch" => (SandboxHttp.Token, HttpMethod.Post, dispatch),
                 _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "no request defined for this operation"),
             };
 
+            var body = operation == "actions.create-workflow-dispatch"
+                ? """{"ref":"main","inputs":{"deploy_id":"staging.app.0123456789ab"},"return_run_details":true}"""
+                : null;
+            return await SendAsync(operation, token, method, path, body);
+        }
+
+        private async Task<JsonNode> SendAsync(string operation, string token, HttpMethod method, string path, string? body = null)
+        {
             using var client = SandboxHttp.Client(_emulator, token);
-            using var response = await client.SendAsync(new HttpRequestMessage(method, path));
+            using var request = new HttpRequestMessage(method, path);
+            if (body is not null)
+            {
+                request.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+            }
+
+            using var response = await client.SendAsync(request);
             response.StatusCode.ShouldBeOneOf(HttpStatusCode.OK, HttpStatusCode.Created);
-            var body = await response.JsonAsync();
-            if (body is JsonArray list)
+            var answer = await response.JsonAsync();
+            if (answer is JsonArray list)
             {
                 list.ShouldNotBeEmpty($"{operation}: seed data so the list has an element to compare");
                 return list[0]!;
             }
 
-            return body;
+            return answer;
         }
 
         public async ValueTask DisposeAsync()
