@@ -4,12 +4,15 @@ namespace DeployGuard.Git;
 
 /// <summary>
 /// The local bare copy of the deploy repository under the work directory. Only the watched branch
-/// is fetched: DeployGuard never needs the rest, and a GitHub repository's pull-request refs can
-/// outnumber its branches by thousands.
+/// and the ledger notes are fetched: DeployGuard never needs the rest, and a GitHub repository's
+/// pull-request refs can outnumber its branches by thousands.
 /// </summary>
 public sealed class LocalMirror(GitCli git, string url, string branch, string directory)
 {
     public string Directory { get; } = Path.GetFullPath(directory);
+
+    /// <summary>The deploy repository's remote: where the ledger is pushed.</summary>
+    public string Url => url;
 
     /// <summary>The ref in the mirror that tracks the watched branch.</summary>
     public string BranchRef => $"refs/heads/{branch}";
@@ -20,11 +23,11 @@ public sealed class LocalMirror(GitCli git, string url, string branch, string di
         if (!File.Exists(Path.Combine(Directory, "HEAD")))
         {
             await CloneAsync(cancellationToken);
-            return;
         }
 
-        // The URL is passed each time rather than stored, so a changed configuration takes effect.
-        await git.RunAsync(Directory, ["fetch", "--no-tags", "--quiet", "--", url, $"+{BranchRef}:{BranchRef}"], cancellationToken);
+        // One round trip for the branch and the ledger (SPEC §6). The URL is passed each time
+        // rather than stored, so a changed configuration takes effect.
+        await git.RunAsync(Directory, ["fetch", "--prune", "--no-tags", "--quiet", "--", url, $"+{BranchRef}:{BranchRef}", GitNotesLedger.FetchRefspec], cancellationToken);
     }
 
     private async Task CloneAsync(CancellationToken cancellationToken)
@@ -47,22 +50,4 @@ public sealed class LocalMirror(GitCli git, string url, string branch, string di
             }
         }
     }
-}
-
-/// <summary>
-/// The checkpoint as a ref in the local mirror. The ledger issue moves it into git notes on the
-/// remote, where several replicas can share it.
-/// </summary>
-public sealed class RefCheckpointStore(GitCli git, string repository, string branch) : ICheckpointStore
-{
-    public string RefName { get; } = $"refs/deployguard/checkpoints/{branch}";
-
-    public async Task<string?> GetAsync(CancellationToken cancellationToken)
-    {
-        var result = await git.RunAsync(repository, ["rev-parse", "--verify", "--quiet", RefName], cancellationToken, allowedExitCodes: [1]);
-        return result.ExitCode == 0 ? result.StandardOutput.Trim() : null;
-    }
-
-    public Task SetAsync(string commit, CancellationToken cancellationToken) =>
-        git.RunAsync(repository, ["update-ref", "-m", "deployguard checkpoint", RefName, commit], cancellationToken);
 }

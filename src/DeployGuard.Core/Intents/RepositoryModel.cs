@@ -69,11 +69,3 @@ public interface IBlobSession : IAsyncDisposable
     /// <summary>Waits for every answer: the first bytes of each requested blob that exists.</summary>
     Task<IReadOnlyDictionary<string, BlobHead>> CompleteAsync(CancellationToken cancellationToken);
 }
-
-/// <summary>Where the last processed commit of the watched branch is kept.</summary>
-public interface ICheckpointStore
-{
-    Task<string?> GetAsync(CancellationToken cancellationToken);
-
-    Task SetAsync(string commit, CancellationToken cancellationToken);
-}

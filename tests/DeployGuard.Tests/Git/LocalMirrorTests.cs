@@ -62,23 +62,4 @@ public sealed class LocalMirrorTests
         Directory.Exists(mirror.Directory).ShouldBeFalse();
         Directory.GetDirectories(work.Path).ShouldBeEmpty();
     }
-
-    [Fact]
-    public async Task Checkpoint_IsUnsetUntilWritten_ThenSurvivesAFetch()
-    {
-        using var remote = TestRepo.Create();
-        using var work = new TempDirectory();
-        var git = new GitCli();
-        var first = remote.CommitFiles("one", ("a", "1"));
-        var mirror = new LocalMirror(git, remote.Path, "main", work.Combine("mirror.git"));
-        await mirror.SyncAsync(CancellationToken.None);
-        var store = new RefCheckpointStore(git, mirror.Directory, "main");
-
-        (await store.GetAsync(CancellationToken.None)).ShouldBeNull();
-        await store.SetAsync(first, CancellationToken.None);
-        remote.CommitFiles("two", ("a", "2"));
-        await mirror.SyncAsync(CancellationToken.None);
-
-        (await store.GetAsync(CancellationToken.None)).ShouldBe(first);
-    }
 }
