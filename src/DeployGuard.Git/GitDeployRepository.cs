@@ -189,6 +189,31 @@ public sealed class GitDeployRepository : IDeployRepository, IAsyncDisposable
         return changes;
     }
 
+    /// <summary>Every file in <paramref name="commit"/>'s tree (under <paramref name="pathspec"/>): mode, blob id and path.</summary>
+    public async Task<IReadOnlyList<(string Mode, string Blob, string Path)>> ListTreeAsync(string commit, string? pathspec, CancellationToken cancellationToken)
+    {
+        List<string> args = ["ls-tree", "-r", "-z", "--full-tree", "--end-of-options", commit, "--"];
+        if (pathspec is not null)
+        {
+            args.Add(pathspec);
+        }
+
+        var output = await _git.RunAsync(Directory, args, cancellationToken);
+        var files = new List<(string, string, string)>();
+        foreach (var line in output.StandardOutput.Split('\0', StringSplitOptions.RemoveEmptyEntries))
+        {
+            // "<mode> SP <type> SP <object> TAB <path>"
+            var tab = line.IndexOf('\t', StringComparison.Ordinal);
+            var fields = line[..tab].Split(' ');
+            if (fields[1] == "blob")
+            {
+                files.Add((fields[0], fields[2], line[(tab + 1)..]));
+            }
+        }
+
+        return files;
+    }
+
     /// <summary>The best common ancestor of two commits, or null when they share none.</summary>
     public async Task<string?> MergeBaseAsync(string a, string b, CancellationToken cancellationToken)
     {

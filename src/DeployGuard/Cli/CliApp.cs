@@ -18,6 +18,11 @@ public static class CliApp
         var root = new RootCommand("DeployGuard: deploy by pull request, with approvals and safety checks verified before anything runs.");
         root.Subcommands.Add(BuildCheck(output, error));
         root.Subcommands.Add(BuildPlan(output, error));
+        root.Subcommands.Add(BuildRun(output, error));
+        root.Subcommands.Add(BuildHistory(output, error));
+        root.Subcommands.Add(BuildStatus(output, error));
+        root.Subcommands.Add(BuildReset(output, error));
+        root.Subcommands.Add(BuildDemo(output, error));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -66,7 +71,70 @@ public static class CliApp
             TreatUnmatchedTokensAsErrors = false,
         };
         command.SetAction((parse, ct) => WithServicesAsync(parse.UnmatchedTokens, error, LogEventLevel.Warning,
-            services => PlanCommand.RunAsync(services, output, error, ct)));
+            host => PlanCommand.RunAsync(host.Services, output, error, ct)));
+        return command;
+    }
+
+    private static Command BuildRun(TextWriter output, TextWriter error)
+    {
+        var once = new Option<bool>("--once") { Description = "Process what is pending, follow it to an outcome, and exit" };
+        var command = new Command("run", "The controller: watch the deploy repository, check, trigger, record") { once, };
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction((parse, ct) =>
+        {
+            var runOnce = parse.GetValue(once);
+            return WithServicesAsync(parse.UnmatchedTokens, error, LogEventLevel.Information,
+                host => runOnce ? RunCommand.RunOnceAsync(host, output, ct) : RunCommand.RunServiceAsync(host, ct),
+                services => services.AddHostedService<Controller.DeployWorker>());
+        });
+        return command;
+    }
+
+    private static Command BuildHistory(TextWriter output, TextWriter error)
+    {
+        var filter = new Argument<string?>("ENV[/APP]") { Description = "Only this environment, or this app in it", Arity = ArgumentArity.ZeroOrOne };
+        var limit = new Option<int>("--limit") { Description = "At most this many entries", DefaultValueFactory = _ => 50 };
+        limit.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 1)
+            {
+                r.AddError("--limit must be at least 1");
+            }
+        });
+        var format = new Option<string>("--format") { Description = "text or json", DefaultValueFactory = _ => "text" };
+        format.AcceptOnlyFromAmong("text", "json");
+        var command = new Command("history", "The ledger, newest first") { filter, limit, format };
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction((parse, ct) => WithServicesAsync(parse.UnmatchedTokens, error, LogEventLevel.Warning,
+            host => LedgerCommands.HistoryAsync(host.Services, parse.GetValue(filter), parse.GetValue(limit), parse.GetValue(format) == "json", output, error, ct)));
+        return command;
+    }
+
+    private static Command BuildStatus(TextWriter output, TextWriter error)
+    {
+        var command = new Command("status", "Per environment and app: desired commit, last deployed commit, latest status");
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction((parse, ct) => WithServicesAsync(parse.UnmatchedTokens, error, LogEventLevel.Warning,
+            host => LedgerCommands.StatusAsync(host.Services, output, ct)));
+        return command;
+    }
+
+    private static Command BuildReset(TextWriter output, TextWriter error)
+    {
+        var to = new Option<string>("--to") { Description = "The commit of the watched branch to resume after", Required = true };
+        var command = new Command("reset", "Operator's recovery after a divergence: resume processing after COMMIT") { to };
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction((parse, ct) => WithServicesAsync(parse.UnmatchedTokens, error, LogEventLevel.Warning,
+            host => LedgerCommands.ResetAsync(host.Services, parse.GetValue(to)!, output, error, ct)));
+        return command;
+    }
+
+    private static Command BuildDemo(TextWriter output, TextWriter error)
+    {
+        var manifests = new Option<string?>("--manifests") { Description = "The sample deploy repository to seed from (default: deploy-manifests/ found from here)" };
+        var keep = new Option<bool>("--keep") { Description = "Keep the sandbox's repositories afterwards, to explore them with git" };
+        var command = new Command("demo", "A self-contained sandbox run of the whole flow: no network, no accounts") { manifests, keep };
+        command.SetAction((parse, ct) => new Demo.DemoCommand(output, error).RunAsync(parse.GetValue(manifests), parse.GetValue(keep), ct));
         return command;
     }
 
@@ -74,11 +142,13 @@ public static class CliApp
     /// Composes the Generic Host for commands that need configuration, validates the options
     /// (every failing key at once) and runs <paramref name="action"/> with the services.
     /// </summary>
-    internal static async Task<int> WithServicesAsync(IReadOnlyList<string> switches, TextWriter error, LogEventLevel level, Func<IServiceProvider, Task<int>> action)
+    internal static async Task<int> WithServicesAsync(
+        IReadOnlyList<string> switches, TextWriter error, LogEventLevel level, Func<IHost, Task<int>> action, Action<IServiceCollection>? configure = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddDeployGuardSources(switches);
         builder.Services.AddDeployGuard(builder.Configuration);
+        configure?.Invoke(builder.Services);
         var json = string.Equals(builder.Configuration["DeployGuard:Logging:Format"], "json", StringComparison.OrdinalIgnoreCase);
         builder.Logging.ClearProviders();
         builder.Logging.AddSerilog(Logging.Create(level, json), dispose: true);
@@ -106,7 +176,7 @@ public static class CliApp
 
         try
         {
-            return await action(host.Services);
+            return await action(host);
         }
         catch (GitCommandException ex)
         {

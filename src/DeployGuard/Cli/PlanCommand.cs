@@ -2,6 +2,7 @@ using DeployGuard.Configuration;
 using DeployGuard.Core.Approvals;
 using DeployGuard.Core.DeployFiles;
 using DeployGuard.Core.Intents;
+using DeployGuard.Core.Ledger;
 using DeployGuard.Core.Policy;
 using DeployGuard.Core.Validation;
 using DeployGuard.Git;
@@ -25,7 +26,7 @@ internal static class PlanCommand
         var layout = services.GetRequiredService<DeployLayout>();
 
         await mirror.SyncAsync(cancellationToken);
-        var checkpoint = await services.GetRequiredService<ICheckpointStore>().GetAsync(cancellationToken);
+        var checkpoint = (await services.GetRequiredService<ILedger>().ReadStateAsync(cancellationToken)).Checkpoint;
         var detection = await services.GetRequiredService<IntentDetector>().DetectAsync(mirror.BranchRef, checkpoint, cancellationToken);
 
         await output.WriteLineAsync($"Deploy repository {GitCli.Redact(options.Repository.Url!)}, branch {options.Repository.Branch}, root {(layout.Root.Length == 0 ? "." : layout.Root)}");

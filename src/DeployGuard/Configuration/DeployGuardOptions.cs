@@ -1,4 +1,5 @@
 using DeployGuard.Core.DeployFiles;
+using DeployGuard.Git;
 using Microsoft.Extensions.Options;
 
 namespace DeployGuard.Configuration;
@@ -19,6 +20,36 @@ public sealed class DeployGuardOptions
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     public HttpOptions Http { get; set; } = new();
+
+    public LedgerOptions Ledger { get; set; } = new();
+
+    /// <summary>
+    /// Names this controller in its ledger claims. Default: host name and work directory, so a
+    /// restarted controller knows its own unfinished claims and recovers them at once.
+    /// </summary>
+    public string? ReplicaId { get; set; }
+
+    public string EffectiveReplicaId =>
+        string.IsNullOrWhiteSpace(ReplicaId)
+            ? $"{System.Environment.MachineName}:{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Path.GetFullPath(WorkDir))))[..8]}"
+            : ReplicaId.Trim();
+}
+
+public sealed class LedgerOptions
+{
+    /// <summary>The git identity of ledger notes (SPEC §6).</summary>
+    public string UserName { get; set; } = GitIdentity.Default.Name;
+
+    public string UserEmail { get; set; } = GitIdentity.Default.Email;
+
+    /// <summary>
+    /// How long another replica's unfinished claim is left alone before this one takes it over.
+    /// Longer than any pipeline delivery (command timeouts included), or a slow delivery could be
+    /// delivered twice.
+    /// </summary>
+    public TimeSpan ClaimTimeout { get; set; } = TimeSpan.FromHours(1);
+
+    public GitIdentity Identity => new(UserName, UserEmail);
 }
 
 public sealed class RepositoryOptions
@@ -92,6 +123,24 @@ public sealed class DeployGuardOptionsValidator : IValidateOptions<DeployGuardOp
             {
                 failures.Add($"{p}:Http:Urls '{url}' is not an http(s) URL");
             }
+        }
+
+        foreach (var (key, value) in new[] { ("UserName", options.Ledger.UserName), ("UserEmail", options.Ledger.UserEmail) })
+        {
+            if (string.IsNullOrWhiteSpace(value) || value.IndexOfAny(['<', '>', '\n', '\r', '\0']) >= 0)
+            {
+                failures.Add($"{p}:Ledger:{key} '{value}' must be non-empty, without '<', '>' or line breaks (it becomes the git identity of ledger notes)");
+            }
+        }
+
+        if (options.Ledger.ClaimTimeout < TimeSpan.FromMinutes(1))
+        {
+            failures.Add($"{p}:Ledger:ClaimTimeout {options.Ledger.ClaimTimeout} must be at least 00:01:00 and longer than any pipeline delivery");
+        }
+
+        if (options.ReplicaId is { } replica && (replica.Length > 200 || replica.Any(char.IsControl)))
+        {
+            failures.Add($"{p}:ReplicaId must be at most 200 characters, without control characters");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -1,8 +1,13 @@
 using DeployGuard.Core.DeployFiles;
 using DeployGuard.Core.Intents;
+using DeployGuard.Core.Ledger;
+using DeployGuard.Core.Policy;
+using DeployGuard.Controller;
+using DeployGuard.Pipelines;
 using DeployGuard.Git;
 using DeployGuard.GitHub;
 using DeployGuard.GitHub.Approvals;
+using DeployGuard.GitHub.Checks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -32,6 +37,7 @@ internal static class ServiceRegistration
         if (!string.IsNullOrWhiteSpace(configuration[$"{DeployGuardOptions.Section}:Repository:GitHub"]))
         {
             services.AddSingleton<ApprovalCheck>();
+            services.AddSingleton<ReleaseBranchCheck>();
         }
 
         services.AddOptions<DeployGuardOptions>().BindConfiguration(DeployGuardOptions.Section).ValidateOnStart();
@@ -46,9 +52,18 @@ internal static class ServiceRegistration
         });
         services.AddSingleton(sp => new GitDeployRepository(sp.GetRequiredService<LocalMirror>().Directory, sp.GetRequiredService<GitCli>()));
         services.AddSingleton<IDeployRepository>(sp => sp.GetRequiredService<GitDeployRepository>());
-        services.AddSingleton<ICheckpointStore>(sp =>
-            new RefCheckpointStore(sp.GetRequiredService<GitCli>(), sp.GetRequiredService<LocalMirror>().Directory, Options(sp).Repository.Branch));
+        services.AddSingleton(sp =>
+        {
+            var mirror = sp.GetRequiredService<LocalMirror>();
+            return new GitNotesLedger(sp.GetRequiredService<GitCli>(), mirror.Directory, mirror.Url, Options(sp).Ledger.Identity);
+        });
+        services.AddSingleton<ILedger>(sp => sp.GetRequiredService<GitNotesLedger>());
         services.AddSingleton(sp => new IntentDetector(sp.GetRequiredService<IDeployRepository>(), sp.GetRequiredService<DeployLayout>()));
+        services.AddSingleton(sp => new PolicySource(sp.GetRequiredService<IDeployRepository>(), sp.GetRequiredService<DeployLayout>()));
+        services.AddSingleton<IntentJudge>();
+        services.AddDeployGuardPipelines();
+        services.AddSingleton<Reconciler>();
+        services.AddSingleton<WakeSignal>();
         return services;
     }
 

@@ -44,8 +44,8 @@ public sealed class PlanCommandTests : IDisposable
         var seed = _remote.CommitFiles("seed", ("deployguard.yml", Policy), ("staging/app.deploy", Hashes.DeployFile(Hashes.Sha1("1"))));
         await PlanAsync();
         var mirror = Path.Combine(_work.Path, "mirror.git");
-        var checkpoint = new RefCheckpointStore(new GitCli(), mirror, "main");
-        await checkpoint.SetAsync(seed, CancellationToken.None);
+        var ledger = new GitNotesLedger(new GitCli(), mirror, _remote.Path);
+        await ledger.ResetAsync(seed, "test: checkpoint at the seed", CancellationToken.None);
         var deploy = _remote.CommitFiles("deploy", ("staging/app.deploy", Hashes.DeployFile(Hashes.Sha1("2")) + Hashes.DeployFile(Hashes.Sha1("1"))));
         var unknown = _remote.CommitFiles("unknown env", ("qa/app.deploy", Hashes.DeployFile(Hashes.Sha1("2"))));
 
@@ -57,7 +57,8 @@ public sealed class PlanCommandTests : IDisposable
         result.Output.ShouldContain($"deploy {Hashes.Sha1("2")[..12]} (was {Hashes.Sha1("1")[..12]})");
         result.Output.ShouldContain($"qa.app.{unknown[..12]}");
         result.Output.ShouldContain("refused: environment 'qa' is not in deployguard.yml");
-        (await checkpoint.GetAsync(CancellationToken.None)).ShouldBe(seed, "plan triggers nothing and records nothing");
+        await ledger.FetchAsync(CancellationToken.None);
+        (await ledger.ReadStateAsync(CancellationToken.None)).Checkpoint.ShouldBe(seed, "plan triggers nothing and records nothing");
     }
 
     [Fact]
@@ -66,7 +67,7 @@ public sealed class PlanCommandTests : IDisposable
         var seed = _remote.CommitFiles("seed", ("deployguard.yml", Policy));
         var processed = _remote.CommitFiles("two", ("staging/app.deploy", Hashes.DeployFile(Hashes.Sha1("1"))));
         await PlanAsync();
-        await new RefCheckpointStore(new GitCli(), Path.Combine(_work.Path, "mirror.git"), "main").SetAsync(processed, CancellationToken.None);
+        await new GitNotesLedger(new GitCli(), Path.Combine(_work.Path, "mirror.git"), _remote.Path).ResetAsync(processed, "test: checkpoint", CancellationToken.None);
         _remote.Git("reset", "--hard", "--quiet", seed);
         _remote.CommitFiles("rewritten", ("staging/app.deploy", Hashes.DeployFile(Hashes.Sha1("9"))));
 
@@ -121,7 +122,7 @@ public sealed class PlanCommandTests : IDisposable
     {
         var seed = _remote.CommitFiles("seed", ("deployguard.yml", Policy), ("staging/app.deploy", Hashes.DeployFile(Hashes.Sha1("1"))));
         await PlanAsync();
-        await new RefCheckpointStore(new GitCli(), Path.Combine(_work.Path, "mirror.git"), "main").SetAsync(seed, CancellationToken.None);
+        await new GitNotesLedger(new GitCli(), Path.Combine(_work.Path, "mirror.git"), _remote.Path).ResetAsync(seed, "test: checkpoint", CancellationToken.None);
         _remote.Checkout("pr", create: true);
         var head = _remote.CommitFiles("deploy", ("staging/app.deploy", Hashes.DeployFile(Hashes.Sha1("2")) + Hashes.DeployFile(Hashes.Sha1("1"))));
         _remote.Checkout("main");
