@@ -192,9 +192,11 @@ public sealed class GitDeployRepository : IDeployRepository, IAsyncDisposable
     /// <summary>Every file in <paramref name="commit"/>'s tree (under <paramref name="pathspec"/>): mode, blob id and path.</summary>
     public async Task<IReadOnlyList<(string Mode, string Blob, string Path)>> ListTreeAsync(string commit, string? pathspec, CancellationToken cancellationToken)
     {
-        List<string> args = ["ls-tree", "-r", "-z", "--full-tree", "--end-of-options", commit, "--"];
+        // ls-tree takes a lone trailing "--" as a path that matches nothing: only add it with a path.
+        List<string> args = ["ls-tree", "-r", "-z", "--full-tree", "--end-of-options", commit];
         if (pathspec is not null)
         {
+            args.Add("--");
             args.Add(pathspec);
         }
 

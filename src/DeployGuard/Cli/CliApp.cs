@@ -105,8 +105,21 @@ public static class CliApp
         format.AcceptOnlyFromAmong("text", "json");
         var command = new Command("history", "The ledger, newest first") { filter, limit, format };
         command.TreatUnmatchedTokensAsErrors = false;
-        command.SetAction((parse, ct) => WithServicesAsync(parse.UnmatchedTokens, error, LogEventLevel.Warning,
-            host => LedgerCommands.HistoryAsync(host.Services, parse.GetValue(filter), parse.GetValue(limit), parse.GetValue(format) == "json", output, error, ct)));
+        command.SetAction((parse, ct) =>
+        {
+            // An optional argument swallows the first unmatched token: a configuration switch
+            // (--DeployGuard:...) is never a filter, so it goes back among the switches.
+            var value = parse.GetValue(filter);
+            var switches = parse.UnmatchedTokens.ToList();
+            if (value is not null && value.StartsWith('-'))
+            {
+                switches.Insert(0, value);
+                value = null;
+            }
+
+            return WithServicesAsync(switches, error, LogEventLevel.Warning,
+                host => LedgerCommands.HistoryAsync(host.Services, value, parse.GetValue(limit), parse.GetValue(format) == "json", output, error, ct));
+        });
         return command;
     }
 

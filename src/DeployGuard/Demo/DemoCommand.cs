@@ -34,7 +34,9 @@ internal sealed class DemoCommand(TextWriter output, TextWriter error)
         var source = FindManifests(manifests);
         if (source is null)
         {
-            await error.WriteLineAsync("deployguard demo: cannot find deploy-manifests/deployguard.yml; run from the repository or pass --manifests DIR");
+            await error.WriteLineAsync(manifests is null
+                ? "deployguard demo: cannot find deploy-manifests/deployguard.yml; run from the repository or pass --manifests DIR"
+                : $"deployguard demo: '{manifests}' has no {DeployLayout.PolicyFileName}; --manifests must name a deploy repository folder like deploy-manifests/");
             return ExitCodes.Usage;
         }
 
@@ -89,7 +91,8 @@ internal sealed class DemoCommand(TextWriter output, TextWriter error)
         await deploy.WriteAsync(DeployLayout.PolicyFileName, policy, ct);
         foreach (var file in Directory.EnumerateFiles(manifests, "*" + DeployLayout.Extension, SearchOption.AllDirectories))
         {
-            // Every app starts at c1: its deploy file's history is kept below a first line naming a real commit.
+            // Every app starts at c1: the sample files name commits that do not exist in the sandbox's
+            // app repository, so each file is replaced by one line naming a real commit.
             var relative = Path.GetRelativePath(manifests, file).Replace(Path.DirectorySeparatorChar, '/');
             await deploy.WriteAsync(relative, $"{c1}\n* Sandbox: every app starts at acme/app's first commit\n", ct);
         }
