@@ -85,7 +85,9 @@ public sealed class GitNotesLedger(GitCli git, string mirrorDirectory, string re
             var state = await ReadStateAsync(cancellationToken);
             var notes = await ReadNotesAsync([claim.DeployCommit], cancellationToken);
             var note = notes.GetValueOrDefault(claim.DeployCommit);
-            if (note is not null && LedgerNote.Read(note).Any(e => e.DeployId == claim.Entry.DeployId))
+            // A deferred intent (a freeze) is claimable once the window ends; any other entry means
+            // someone already decided or claimed it.
+            if (note is not null && LedgerNote.Read(note).Any(e => e.DeployId == claim.Entry.DeployId && e.Status != DeployStatus.Deferred))
             {
                 return false;
             }

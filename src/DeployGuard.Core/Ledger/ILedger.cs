@@ -22,7 +22,8 @@ public interface ILedger
 
     /// <summary>
     /// Claims an intent by publishing its <c>pending</c> entry, unless an entry for its deploy id is
-    /// already there. False means someone else recorded or claimed it first: do not trigger.
+    /// already there (other than <c>deferred</c>, which a claim replaces when the freeze is over).
+    /// False means someone else recorded or claimed it first: do not trigger.
     /// </summary>
     Task<bool> TryClaimAsync(LedgerRecord claim, CancellationToken cancellationToken);
 

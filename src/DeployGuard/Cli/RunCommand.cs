@@ -32,9 +32,10 @@ internal static class RunCommand
 
             if (result.InFlight == 0)
             {
+                var deferred = result.Deferred > 0 ? $"; {result.Deferred} deferred by a freeze window" : "";
                 await output.WriteLineAsync(result.Waiting == 0
-                    ? $"done: {triggered} pipeline(s) triggered; every pending intent reached an outcome"
-                    : $"waiting: {result.Waiting} intent(s) could not be decided yet (see the log); {triggered} pipeline(s) triggered");
+                    ? $"done: {triggered} pipeline(s) triggered; every pending intent reached an outcome{deferred}"
+                    : $"waiting: {result.Waiting} intent(s) could not be decided yet (see the log); {triggered} pipeline(s) triggered{deferred}");
                 return result.Waiting == 0 ? ExitCodes.Success : ExitCodes.Refused;
             }
 

@@ -19,6 +19,9 @@ internal abstract record Verdict
 
     /// <summary>A check could not be evaluated (GitHub unreachable): nothing recorded, judged again next loop.</summary>
     public sealed record Waiting(string Reason) : Verdict;
+
+    /// <summary>Everything else passed, but a freeze window is open: recorded <c>deferred</c>, deployed when it ends if still newest.</summary>
+    public sealed record Deferred(string Reason, PullRequestFact? PullRequest, IReadOnlyList<string> ApprovedBy, bool Rollback) : Verdict;
 }
 
 /// <summary>

@@ -23,6 +23,9 @@ internal sealed record PassResult
     /// <summary>Deliveries this controller is still following (a running workflow) or retrying soon.</summary>
     public int InFlight { get; init; }
 
+    /// <summary>Intents recorded <c>deferred</c> (a freeze window): an outcome for now, acted on when the window ends.</summary>
+    public int Deferred { get; init; }
+
     /// <summary>Pipelines triggered in this pass.</summary>
     public int Triggered { get; init; }
 
@@ -106,7 +109,7 @@ internal sealed partial class Reconciler(
         var oldestOpen = intents.FirstOrDefault(i => pass.Open.Contains(i.DeployId));
         var checkpoint = oldestOpen is null ? pending.Tip : oldestOpen.PolicyCommit ?? pending.Checkpoint;
         await ledger.RecordAsync(pass.Records, checkpoint, Summary(pass.Records, checkpoint), cancellationToken);
-        return new PassResult { Waiting = pass.Waiting, InFlight = pass.InFlight, Triggered = pass.Triggered };
+        return new PassResult { Waiting = pass.Waiting, InFlight = pass.InFlight, Deferred = pass.Deferred, Triggered = pass.Triggered };
     }
 
     private async Task HandleAsync(DeployIntent intent, LedgerEntry? recorded, Pass pass, CancellationToken cancellationToken)
@@ -167,6 +170,22 @@ internal sealed partial class Reconciler(
                     Reason = string.Join("; ", r.Reasons),
                 });
                 LogRefused(intent.DeployId, string.Join("; ", r.Reasons));
+                return;
+            case Verdict.Deferred d:
+                pass.Park(intent);
+                if (recorded is { Status: DeployStatus.Deferred } && recorded.Reason == d.Reason)
+                {
+                    return;
+                }
+
+                pass.Record(intent, Entry(intent, DeployStatus.Deferred) with
+                {
+                    PullRequest = d.PullRequest?.Number,
+                    ApprovedBy = d.ApprovedBy,
+                    Rollback = d.Rollback,
+                    Reason = d.Reason,
+                });
+                LogDeferred(intent.DeployId, d.Reason);
                 return;
             case Verdict.Approved a:
                 await ClaimAndTriggerAsync(intent, a, pass, cancellationToken);
@@ -342,6 +361,7 @@ internal sealed partial class Reconciler(
         public int Waiting { get; private set; }
         public int InFlight { get; private set; }
         public int Triggered { get; set; }
+        public int Deferred { get; private set; }
 
         public void Record(DeployIntent intent, LedgerEntry entry) => Records.Add(new LedgerRecord(intent.DeployCommit, entry));
 
@@ -357,6 +377,15 @@ internal sealed partial class Reconciler(
                 {
                     InFlight++;
                 }
+            }
+        }
+
+        /// <summary>Held back on purpose (a freeze): keeps the checkpoint before it, but is no reason to wait.</summary>
+        public void Park(DeployIntent intent)
+        {
+            if (Open.Add(intent.DeployId))
+            {
+                Deferred++;
             }
         }
 
@@ -379,6 +408,9 @@ internal sealed partial class Reconciler(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{DeployId} refused: {Reasons}")]
     private partial void LogRefused(string deployId, string reasons);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{DeployId} deferred: {Reason}")]
+    private partial void LogDeferred(string deployId, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{DeployId} removed: the deploy file was deleted")]
     private partial void LogRemoved(string deployId);

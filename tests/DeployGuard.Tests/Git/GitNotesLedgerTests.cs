@@ -128,6 +128,20 @@ public sealed class GitNotesLedgerTests : IDisposable
     }
 
     [Fact]
+    public async Task Claim_ReplacesADeferredEntry_ButNotAFinalOne()
+    {
+        var seed = _remote.CommitFiles("seed", ("staging/app.deploy", Hashes.DeployFile(Hashes.Sha1("1"))));
+        var deploy = _remote.CommitFiles("deploy", ("staging/app.deploy", Hashes.DeployFile(Hashes.Sha1("2"))));
+        var (_, ledger) = await ReplicaAsync("a");
+        await ledger.ResetAsync(seed, "baseline", _ct);
+        await ledger.RecordAsync([Record(deploy, DeployStatus.Deferred)], null, "frozen", _ct);
+
+        (await ledger.TryClaimAsync(Record(deploy, DeployStatus.Pending), _ct)).ShouldBeTrue("the freeze is over: the deferred intent is claimed");
+        (await ledger.TryClaimAsync(Record(deploy, DeployStatus.Pending, "b"), _ct)).ShouldBeFalse("a pending claim is not claimed twice");
+        (await ledger.ReadEntriesAsync([deploy], _ct)).Values.Single().Entry.Status.ShouldBe(DeployStatus.Pending);
+    }
+
+    [Fact]
     public async Task Record_KeepsOtherBlocksOfTheSameCommit()
     {
         var seed = _remote.CommitFiles("seed", ("staging/app.deploy", Hashes.DeployFile(Hashes.Sha1("1"))));
