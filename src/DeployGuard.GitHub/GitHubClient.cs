@@ -26,6 +26,9 @@ internal sealed class GitHubClient : IGitHubClient
     /// <summary>GitHub answers a filtered runs query with at most 1,000 runs; asking for more pages gets nothing new.</summary>
     private const int MaxWorkflowRuns = 1000;
 
+    /// <summary>GitHub's 422 message for a ref that names no commit.</summary>
+    private const string NoCommitFound = "No commit found for SHA";
+
     private readonly GitHubHttp _http;
     private readonly GitHubClientOptions _options;
     private readonly IGitHubTokenSource _tokens;
@@ -64,6 +67,47 @@ internal sealed class GitHubClient : IGitHubClient
 
     public Task<CommitComparison> CompareAsync(string repository, string @base, string head, CancellationToken cancellationToken) =>
         GetAsync("Compare", $"{GitHubPaths.Repository(repository)}/compare/{GitHubPaths.Revision(@base)}...{GitHubPaths.Revision(head)}", GitHubJsonContext.Default.CommitComparison, cancellationToken);
+
+    public async Task<GitCommitInfo?> GetCommitAsync(string repository, string @ref, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await GetAsync("GetCommit", $"{GitHubPaths.Repository(repository)}/commits/{GitHubPaths.Revision(@ref)}", GitHubJsonContext.Default.GitCommitInfo, cancellationToken);
+        }
+        catch (GitHubNotFoundException)
+        {
+            return null;
+        }
+        catch (GitHubValidationException e) when (e.Message.Contains(NoCommitFound, StringComparison.OrdinalIgnoreCase))
+        {
+            // GitHub's answer for a ref it cannot resolve; any other 422 is a real error.
+            return null;
+        }
+    }
+
+    public async Task<CombinedStatus> GetCombinedStatusAsync(string repository, string @ref, CancellationToken cancellationToken)
+    {
+        var pages = await ReadPagesAsync(
+            "GetCombinedStatus",
+            $"{GitHubPaths.Repository(repository)}/commits/{GitHubPaths.Revision(@ref)}/status",
+            GitHubJsonContext.Default.CombinedStatus,
+            static page => page.Statuses.Count,
+            maxItems: null,
+            cancellationToken);
+
+        // The verdict and the total are the first page's: GitHub computes them over every context, and a later
+        // page read while a status arrives must not turn one answer into a mix of two.
+        return pages[0] with { Statuses = [.. pages.SelectMany(page => page.Statuses)] };
+    }
+
+    public Task<IReadOnlyList<CheckRun>> ListCheckRunsAsync(string repository, string @ref, CancellationToken cancellationToken) =>
+        ListAsync(
+            "ListCheckRuns",
+            $"{GitHubPaths.Repository(repository)}/commits/{GitHubPaths.Revision(@ref)}/check-runs",
+            GitHubJsonContext.Default.CheckRunPage,
+            static page => page.CheckRuns,
+            maxItems: null,
+            cancellationToken);
 
     public Task<TeamMembership?> GetTeamMembershipAsync(string organization, string teamSlug, string user, CancellationToken cancellationToken) =>
         GetOrNullAsync("GetTeamMembership", $"orgs/{GitHubPaths.Segment(organization)}/teams/{GitHubPaths.Segment(teamSlug)}/memberships/{GitHubPaths.Segment(user)}", GitHubJsonContext.Default.TeamMembership, cancellationToken);
@@ -174,31 +218,45 @@ internal sealed class GitHubClient : IGitHubClient
     /// </summary>
     private async Task<IReadOnlyList<T>> ListAsync<TPage, T>(string operation, string path, JsonTypeInfo<TPage> type, Func<TPage, IReadOnlyList<T>> items, int? maxItems, CancellationToken cancellationToken)
     {
+        var pages = await ReadPagesAsync(operation, path, type, page => items(page).Count, maxItems, cancellationToken);
+        List<T> all = [.. pages.SelectMany(items)];
+        return maxItems is { } max && all.Count > max ? all[..max] : all;
+    }
+
+    /// <summary>
+    /// Every page of a paginated answer, following <c>Link: rel="next"</c>, in order. <paramref name="count"/> says
+    /// how many items a page holds, so reading stops once <paramref name="maxItems"/> are in.
+    /// </summary>
+    private async Task<IReadOnlyList<TPage>> ReadPagesAsync<TPage>(string operation, string path, JsonTypeInfo<TPage> type, Func<TPage, int> count, int? maxItems, CancellationToken cancellationToken)
+    {
         var call = _retry.StartCall(operation);
         var separator = path.Contains('?', StringComparison.Ordinal) ? '&' : '?';
         var request = _http.Request(operation, HttpMethod.Get, $"{path}{separator}per_page={_options.PageSize.ToString(CultureInfo.InvariantCulture)}");
         var first = request;
-        var all = new List<T>();
+        var pages = new List<TPage>();
+        var items = 0;
         var visited = new HashSet<string>(StringComparer.Ordinal) { request.Uri.AbsoluteUri };
-        for (var pages = 1; ; pages++)
+        while (true)
         {
             var page = await ExecuteAsync(call, request, cancellationToken);
-            all.AddRange(items(Deserialize(request, page.Body, type)));
-            if (maxItems is { } max && all.Count >= max)
+            var content = Deserialize(request, page.Body, type);
+            pages.Add(content);
+            items += count(content);
+            if (maxItems is { } max && items >= max)
             {
-                _logger.LogDebug("GitHub {Operation} {Path}: stopped at {Count} items in {Pages} pages, the most GitHub lists", operation, first.Path, all.Count, pages);
-                return all.Count > max ? all[..max] : all;
+                _logger.LogDebug("GitHub {Operation} {Path}: stopped at {Count} items in {Pages} pages, the most GitHub lists", operation, first.Path, items, pages.Count);
+                return pages;
             }
 
             if (page.NextPage is not { } next)
             {
-                _logger.LogDebug("GitHub {Operation} {Path}: {Count} items in {Pages} pages", operation, first.Path, all.Count, pages);
-                return all;
+                _logger.LogDebug("GitHub {Operation} {Path}: {Count} items in {Pages} pages", operation, first.Path, items, pages.Count);
+                return pages;
             }
 
-            if (pages >= MaxPages || !visited.Add(next.AbsoluteUri))
+            if (pages.Count >= MaxPages || !visited.Add(next.AbsoluteUri))
             {
-                throw new GitHubException($"{request}: GitHub's pages do not end (page {pages + 1} links back or past {MaxPages} pages)");
+                throw new GitHubException($"{request}: GitHub's pages do not end (page {pages.Count + 1} links back or past {MaxPages} pages)");
             }
 
             request = _http.Request(operation, HttpMethod.Get, next);

@@ -73,6 +73,61 @@ public sealed record CommitComparison(
     [property: JsonPropertyName("commits")] IReadOnlyList<PullRequestCommit> Commits);
 
 /// <summary>
+/// The answer of GET /repos/{repo}/commits/{ref}: the commit a sha, branch or tag names. <see cref="Author"/> and
+/// <see cref="Committer"/> are the GitHub accounts of the git identities in <see cref="Commit"/>, null when the
+/// email belongs to none. The changed files and statistics GitHub also sends are not read.
+/// </summary>
+public sealed record GitCommitInfo(
+    [property: JsonPropertyName("sha")] string Sha,
+    [property: JsonPropertyName("commit")] CommitDetail Commit,
+    [property: JsonPropertyName("author")] GitHubUser? Author,
+    [property: JsonPropertyName("committer")] GitHubUser? Committer,
+    [property: JsonPropertyName("html_url")] string HtmlUrl);
+
+/// <summary>
+/// One commit status of a combined status: the latest one its <see cref="Context"/> reported.
+/// <see cref="State"/> is <c>success</c>, <c>pending</c>, <c>failure</c> or <c>error</c>.
+/// </summary>
+public sealed record CommitStatus(
+    [property: JsonPropertyName("context")] string Context,
+    [property: JsonPropertyName("state")] string State,
+    [property: JsonPropertyName("description")] string? Description,
+    [property: JsonPropertyName("target_url")] string? TargetUrl);
+
+/// <summary>
+/// The answer of GET /repos/{repo}/commits/{ref}/status. <see cref="State"/> is GitHub's verdict over every
+/// context: <c>failure</c> when any failed or errored, else <c>pending</c> when any is pending or none reported at
+/// all (<see cref="TotalCount"/> 0), else <c>success</c>.
+/// </summary>
+public sealed record CombinedStatus(
+    [property: JsonPropertyName("state")] string State,
+    [property: JsonPropertyName("statuses")] IReadOnlyList<CommitStatus> Statuses,
+    [property: JsonPropertyName("sha")] string Sha,
+    [property: JsonPropertyName("total_count")] int TotalCount);
+
+/// <summary>The GitHub App that created a check run.</summary>
+public sealed record CheckRunApp([property: JsonPropertyName("slug")] string? Slug);
+
+/// <summary>
+/// A check run on a commit. <see cref="Status"/> is <c>queued</c>, <c>in_progress</c>, <c>completed</c>,
+/// <c>waiting</c>, <c>requested</c> or <c>pending</c>; <see cref="Conclusion"/> is null until it completes, then
+/// <c>success</c>, <c>failure</c>, <c>neutral</c>, <c>cancelled</c>, <c>skipped</c>, <c>timed_out</c>,
+/// <c>action_required</c> or <c>stale</c>.
+/// </summary>
+public sealed record CheckRun(
+    [property: JsonPropertyName("id")] long Id,
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("conclusion")] string? Conclusion,
+    [property: JsonPropertyName("html_url")] string? HtmlUrl,
+    [property: JsonPropertyName("app")] CheckRunApp? App = null);
+
+/// <summary>The answer of GET /repos/{repo}/commits/{ref}/check-runs: one page of check runs.</summary>
+internal sealed record CheckRunPage(
+    [property: JsonPropertyName("total_count")] int TotalCount,
+    [property: JsonPropertyName("check_runs")] IReadOnlyList<CheckRun> CheckRuns);
+
+/// <summary>
 /// The answer of POST /repos/{repo}/actions/workflows/{workflow}/dispatches when DeployGuard asks for
 /// <c>return_run_details</c>: the run GitHub created, so it can be followed without searching for it.
 /// </summary>
@@ -153,6 +208,21 @@ public interface IGitHubClient
     /// counts, and the commits head has that base lacks (GitHub lists at most 250; <c>total_commits</c> is exact).
     /// </summary>
     Task<CommitComparison> CompareAsync(string repository, string @base, string head, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// GET /repos/{repo}/commits/{ref} (a sha, short sha, branch or tag); null when GitHub knows no such commit
+    /// (422 "No commit found for SHA") or answers 404 (no such repository, or the token cannot see it).
+    /// </summary>
+    Task<GitCommitInfo?> GetCommitAsync(string repository, string @ref, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// GET /repos/{repo}/commits/{ref}/status, all pages: the latest status of every context, and GitHub's
+    /// combined <c>state</c> as the first page gives it.
+    /// </summary>
+    Task<CombinedStatus> GetCombinedStatusAsync(string repository, string @ref, CancellationToken cancellationToken);
+
+    /// <summary>GET /repos/{repo}/commits/{ref}/check-runs, all pages: GitHub's latest run of each check.</summary>
+    Task<IReadOnlyList<CheckRun>> ListCheckRunsAsync(string repository, string @ref, CancellationToken cancellationToken);
 
     /// <summary>GET /orgs/{org}/teams/{team}/memberships/{user}; null when GitHub answers 404 (not a member).</summary>
     Task<TeamMembership?> GetTeamMembershipAsync(string organization, string teamSlug, string user, CancellationToken cancellationToken);

@@ -11,6 +11,12 @@ public abstract record CheckResult
     /// <summary>The check failed: the intent is refused with <see cref="Reason"/> among its reasons.</summary>
     public sealed record Failed(string Reason) : CheckResult;
 
+    /// <summary>
+    /// Not decided yet (checks still running, none reported so far): judged again next loop, not refused.
+    /// Unlike <see cref="CannotVerify"/>, GitHub answered; the answer is "not yet".
+    /// </summary>
+    public sealed record Pending(string Reason) : CheckResult;
+
     /// <summary>GitHub could not be asked: the intent waits for the next loop, nothing is recorded.</summary>
     public sealed record CannotVerify(string Reason) : CheckResult;
 }

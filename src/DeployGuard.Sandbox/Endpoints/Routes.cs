@@ -19,6 +19,9 @@ internal static class Routes
         Reviews.Map(routes);
         PullRequestCommits.Map(routes);
         Compare.Map(routes);
+        Commits.Map(routes);
+        Statuses.Map(routes);
+        CheckRuns.Map(routes);
         Collaborators.Map(routes);
         Teams.Map(routes);
         AppInstallations.Map(routes);

@@ -235,6 +235,79 @@ internal sealed class GitHubObjects(EmulatorServices services)
     }
 
     /// <summary>
+    /// The combined status of <paramref name="sha"/> (<c>combined-commit-status</c>): <paramref name="state"/> and
+    /// <paramref name="totalCount"/> over every context, <paramref name="statuses"/> the page being answered.
+    /// </summary>
+    public JsonObject CombinedStatus(RepositoryRecord repository, string sha, string state, IReadOnlyList<StatusRecord> statuses, int totalCount)
+    {
+        var api = RepositoryApi(repository);
+        return new JsonObject
+        {
+            ["state"] = state,
+            ["statuses"] = new JsonArray([.. statuses.Select(status => (JsonNode)Status(repository, status))]),
+            ["sha"] = sha,
+            ["total_count"] = totalCount,
+            ["repository"] = MinimalRepository(repository),
+            ["commit_url"] = $"{api}/commits/{sha}",
+            ["url"] = $"{api}/commits/{sha}/status",
+        };
+    }
+
+    /// <summary>
+    /// A commit status (<c>simple-commit-status</c>). Its creator is not recorded, so <c>avatar_url</c>, which
+    /// GitHub's schema allows to be null, is null.
+    /// </summary>
+    public JsonObject Status(RepositoryRecord repository, StatusRecord status) => new()
+    {
+        ["url"] = $"{RepositoryApi(repository)}/statuses/{status.Sha}",
+        ["avatar_url"] = null,
+        ["id"] = status.Id,
+        ["node_id"] = NodeId("Status", Id(status.Id)),
+        ["state"] = status.State,
+        ["description"] = status.Description,
+        ["target_url"] = status.TargetUrl,
+        ["context"] = status.Context,
+        ["created_at"] = Timestamp(status.CreatedAt),
+        ["updated_at"] = Timestamp(status.CreatedAt),
+    };
+
+    /// <summary>
+    /// A check run (<c>check-run</c>) created by the GitHub Actions app. There are no check suites, output or
+    /// annotations in the emulator: <c>check_suite</c> is left out and the output is empty.
+    /// </summary>
+    public JsonObject CheckRun(RepositoryRecord repository, CheckRunRecord run)
+    {
+        var api = RepositoryApi(repository);
+        var id = Id(run.Id);
+        var html = $"{Urls.Web}/{repository.FullName}/runs/{id}";
+        return new JsonObject
+        {
+            ["id"] = run.Id,
+            ["head_sha"] = run.HeadSha,
+            ["node_id"] = NodeId("CheckRun", id),
+            ["external_id"] = "",
+            ["url"] = $"{api}/check-runs/{id}",
+            ["html_url"] = html,
+            ["details_url"] = html,
+            ["status"] = run.Status,
+            ["conclusion"] = run.Conclusion,
+            ["started_at"] = Timestamp(run.StartedAt),
+            ["completed_at"] = Timestamp(run.CompletedAt),
+            ["output"] = new JsonObject
+            {
+                ["title"] = null,
+                ["summary"] = null,
+                ["text"] = null,
+                ["annotations_count"] = 0,
+                ["annotations_url"] = $"{api}/check-runs/{id}/annotations",
+            },
+            ["name"] = run.Name,
+            ["app"] = GitHubActionsApp(),
+            ["pull_requests"] = new JsonArray(),
+        };
+    }
+
+    /// <summary>
     /// A workflow run in the official example's shape. <paramref name="listed"/> is the shape of list answers, whose
     /// example has no <c>referenced_workflows</c> and <c>previous_attempt_url</c>. Check-suite ids are left out (the
     /// emulator has no check suites) and <c>head_commit</c> is there only when the repository has git data.
@@ -326,6 +399,27 @@ internal sealed class GitHubObjects(EmulatorServices services)
         var o = Repository(repository);
         o.Remove("clone_url");
         return o;
+    }
+
+    /// <summary>The GitHub Actions app as GitHub shows it (its id, slug and node id are the real ones).</summary>
+    private JsonObject GitHubActionsApp()
+    {
+        const long id = 15368;
+        var owner = User("github");
+        owner["type"] = "Organization";
+        return new JsonObject
+        {
+            ["id"] = id,
+            ["slug"] = "github-actions",
+            ["node_id"] = NodeId("Integration", Id(id)),
+            ["owner"] = owner,
+            ["name"] = "GitHub Actions",
+            ["description"] = "Automate your workflow from idea to production",
+            ["external_url"] = "https://help.github.com/en/actions",
+            ["html_url"] = $"{Urls.Web}/apps/github-actions",
+            ["created_at"] = "2018-07-30T09:30:17Z",
+            ["updated_at"] = "2019-12-10T19:04:12Z",
+        };
     }
 
     private JsonObject BranchRef(RepositoryRecord repository, string branch, string sha) => new()

@@ -3,9 +3,10 @@ namespace DeployGuard.Sandbox;
 /// <summary>
 /// What the emulated GitHub knows: tokens, repositories (backed by real git repositories on disk),
 /// pull requests, reviews, permissions, teams, GitHub App installations, workflows with the runs
-/// dispatched to them, and the repository dispatches received. Safe to seed and inspect from any
-/// thread while requests are being served. Logins, repository names and organisations compare
-/// case-insensitively, as on GitHub; workflow file names, like git paths, do not.
+/// dispatched to them, the repository dispatches received, and the commit statuses and check runs
+/// reported on commits. Safe to seed and inspect from any thread while requests are being served.
+/// Logins, repository names and organisations compare case-insensitively, as on GitHub; workflow
+/// file names, like git paths, do not.
 /// </summary>
 public sealed partial class EmulatorState
 {
@@ -16,6 +17,15 @@ public sealed partial class EmulatorState
     private static readonly HashSet<string> Conclusions = new(StringComparer.Ordinal)
     {
         "success", "failure", "neutral", "cancelled", "skipped", "timed_out", "action_required", "stale", "startup_failure",
+    };
+
+    /// <summary>The states of GitHub's <c>status</c> schema (a commit status as posted).</summary>
+    private static readonly HashSet<string> StatusStates = new(StringComparer.Ordinal) { "success", "pending", "failure", "error" };
+
+    /// <summary>The statuses of GitHub's <c>check-run</c> schema.</summary>
+    private static readonly HashSet<string> CheckRunStatuses = new(StringComparer.Ordinal)
+    {
+        "queued", "in_progress", "completed", "waiting", "requested", "pending",
     };
 
     private readonly Lock _lock = new();
@@ -37,6 +47,8 @@ public sealed partial class EmulatorState
     private long _nextLabelId = 208045946;
     private long _nextWorkflowId = 159038;
     private long _nextRunId = 30433642;
+    private long _nextStatusId = 1;
+    private long _nextCheckRunId = 4;
 
     internal EmulatorState(TimeProvider time) => _time = time;
 
@@ -289,6 +301,72 @@ public sealed partial class EmulatorState
         }
     }
 
+    /// <summary>
+    /// Reports a commit status on <paramref name="sha"/> (a full commit id), as <c>POST …/statuses/{sha}</c> does:
+    /// state success, pending, failure or error. Every report is kept; the combined status shows the latest one of
+    /// each <paramref name="context"/>, so a later report for the same context replaces the earlier there.
+    /// </summary>
+    public void AddStatus(string repository, string sha, string context, string state, string? description = null, string? targetUrl = null)
+    {
+        CheckRepositoryName(repository);
+        sha = CheckSha(sha);
+        ArgumentException.ThrowIfNullOrWhiteSpace(context);
+        if (state is null || !StatusStates.Contains(state))
+        {
+            throw new ArgumentException($"unknown status state '{state}': use success, pending, failure or error", nameof(state));
+        }
+
+        lock (_lock)
+        {
+            Repository(repository).Statuses.Add(new StatusRecord(_nextStatusId++, sha, context, state, description, targetUrl, _time.GetUtcNow()));
+        }
+    }
+
+    /// <summary>
+    /// Creates a check run named <paramref name="name"/> on <paramref name="sha"/> (a full commit id) and returns its
+    /// id. <paramref name="status"/> is queued, in_progress, completed, waiting, requested or pending; a completed run
+    /// needs a <paramref name="conclusion"/> (success, failure, neutral, cancelled, skipped, timed_out,
+    /// action_required, stale…), any other has none. Runs come from the GitHub Actions app.
+    /// </summary>
+    public long AddCheckRun(string repository, string sha, string name, string status, string? conclusion = null)
+    {
+        CheckRepositoryName(repository);
+        sha = CheckSha(sha);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        CheckRunState(status, conclusion);
+        lock (_lock)
+        {
+            var now = _time.GetUtcNow();
+            var id = _nextCheckRunId++;
+            Repository(repository).CheckRuns.Add(new CheckRunRecord(id, sha, name, status, conclusion, now, status == "completed" ? now : null));
+            return id;
+        }
+    }
+
+    /// <summary>Moves check run <paramref name="id"/> on, e.g. to <c>completed</c> with a conclusion, as its app would.</summary>
+    public void SetCheckRun(string repository, long id, string status, string? conclusion = null)
+    {
+        CheckRepositoryName(repository);
+        CheckRunState(status, conclusion);
+        lock (_lock)
+        {
+            var runs = _repositories.GetValueOrDefault(repository)?.CheckRuns;
+            var index = runs?.FindIndex(r => r.Id == id) ?? -1;
+            if (runs is null || index < 0)
+            {
+                throw new InvalidOperationException($"{repository} has no check run {id}: create it with AddCheckRun first");
+            }
+
+            var run = runs[index];
+            runs[index] = run with
+            {
+                Status = status,
+                Conclusion = conclusion,
+                CompletedAt = status == "completed" ? run.CompletedAt ?? _time.GetUtcNow() : null,
+            };
+        }
+    }
+
     // ---- reads for the endpoints -------------------------------------------------------------
 
     internal TokenRecord? FindToken(string token)
@@ -503,6 +581,28 @@ public sealed partial class EmulatorState
         }
     }
 
+    /// <summary>Every status reported on <paramref name="sha"/>, oldest first.</summary>
+    internal IReadOnlyList<StatusRecord> ListStatuses(string repository, string sha)
+    {
+        lock (_lock)
+        {
+            return _repositories.TryGetValue(repository, out var data)
+                ? [.. data.Statuses.Where(s => string.Equals(s.Sha, sha, StringComparison.OrdinalIgnoreCase))]
+                : [];
+        }
+    }
+
+    /// <summary>Every check run on <paramref name="sha"/>, oldest first.</summary>
+    internal IReadOnlyList<CheckRunRecord> ListCheckRuns(string repository, string sha)
+    {
+        lock (_lock)
+        {
+            return _repositories.TryGetValue(repository, out var data)
+                ? [.. data.CheckRuns.Where(r => string.Equals(r.HeadSha, sha, StringComparison.OrdinalIgnoreCase))]
+                : [];
+        }
+    }
+
     internal void AddRepositoryDispatch(string repository, string eventType, IReadOnlyList<KeyValuePair<string, string>> clientPayload)
     {
         lock (_lock)
@@ -526,6 +626,35 @@ public sealed partial class EmulatorState
         if (conclusion is null || !Conclusions.Contains(conclusion))
         {
             throw new ArgumentException($"unknown conclusion '{conclusion}': use {string.Join(", ", Conclusions)}", parameter);
+        }
+    }
+
+    /// <summary>A full commit id (40 hex digits, or 64 for SHA-256 repositories), lower-cased: statuses are reported on commits, not refs.</summary>
+    private static string CheckSha(string sha)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sha);
+        if (sha.Length is not (40 or 64) || !sha.All(char.IsAsciiHexDigit))
+        {
+            throw new ArgumentException($"'{sha}' is not a full commit id: statuses and check runs are reported on a commit's sha", nameof(sha));
+        }
+
+        return sha.ToLowerInvariant();
+    }
+
+    private static void CheckRunState(string status, string? conclusion)
+    {
+        if (status is null || !CheckRunStatuses.Contains(status))
+        {
+            throw new ArgumentException($"unknown check run status '{status}': use {string.Join(", ", CheckRunStatuses)}", nameof(status));
+        }
+
+        if (status == "completed")
+        {
+            CheckConclusion(conclusion!, nameof(conclusion));
+        }
+        else if (conclusion is not null)
+        {
+            throw new ArgumentException($"a check run that is {status} has no conclusion yet (was '{conclusion}'): only completed runs have one", nameof(conclusion));
         }
     }
 
@@ -603,6 +732,10 @@ public sealed partial class EmulatorState
         public List<RunState> Runs { get; } = [];
 
         public List<RepositoryDispatchInfo> Dispatches { get; } = [];
+
+        public List<StatusRecord> Statuses { get; } = [];
+
+        public List<CheckRunRecord> CheckRuns { get; } = [];
     }
 
     /// <summary>A run and how often it has been read; changed only under the lock.</summary>

@@ -66,3 +66,11 @@ public sealed record RepositoryDispatchInfo(
     string EventType,
     IReadOnlyList<KeyValuePair<string, string>> ClientPayload,
     DateTimeOffset ReceivedAt);
+
+/// <summary>A commit status as <c>POST …/statuses/{sha}</c> would have created it; one per report, never changed.</summary>
+internal sealed record StatusRecord(
+    long Id, string Sha, string Context, string State, string? Description, string? TargetUrl, DateTimeOffset CreatedAt);
+
+/// <summary>A check run on a commit, as the endpoints show it now; <see cref="CompletedAt"/> is set when it completes.</summary>
+internal sealed record CheckRunRecord(
+    long Id, string HeadSha, string Name, string Status, string? Conclusion, DateTimeOffset StartedAt, DateTimeOffset? CompletedAt);

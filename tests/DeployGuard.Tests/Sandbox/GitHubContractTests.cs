@@ -33,7 +33,9 @@ public sealed class GitHubContractTests
         ["committer"] = "as author: commit.committer and commit.commit.committer are nullable",
         ["commit_id"] = "pull-request-review.commit_id is a nullable string",
         ["repo"] = "a pull request's head.repo is null when the fork it came from was deleted",
-        ["conclusion"] = "workflow-run.conclusion is null until the run completes",
+        ["conclusion"] = "workflow-run.conclusion and check-run.conclusion are null until the run completes",
+        ["description"] = "status.description is a nullable string: a status may be posted without one",
+        ["target_url"] = "status.target_url is a nullable string: a status may link nowhere",
     };
 
     /// <summary>
@@ -62,6 +64,9 @@ public sealed class GitHubContractTests
         ["actions.create-workflow-dispatch"] = typeof(WorkflowDispatchResult),
         ["actions.list-workflow-runs-for-repo"] = typeof(WorkflowRunPage),
         ["actions.get-workflow-run"] = typeof(WorkflowRun),
+        ["repos.get-commit"] = typeof(DeployGuard.GitHub.GitCommitInfo),
+        ["repos.get-combined-status-for-ref"] = typeof(CombinedStatus),
+        ["checks.list-for-ref"] = typeof(CheckRunPage),
     };
 
     /// <summary>The request bodies DeployGuard sends, by operation.</summary>
@@ -418,6 +423,8 @@ public sealed class GitHubContractTests
             state.AddTeamMember("acme", "ops", "olga", role: "maintainer");
             state.RegisterAppInstallation(AppId, key.ExportSubjectPublicKeyInfoPem(), InstallationId);
             state.AddWorkflow(GitScenario.Repository, "deploy.yml", new WorkflowSeed { Name = "Deploy" });
+            state.AddStatus(GitScenario.Repository, git.Squash, "ci/build", "success", "Build passed", "https://ci.example.com/builds/1");
+            state.AddCheckRun(GitScenario.Repository, git.Squash, "lint", "completed", "neutral");
             return new ContractWorld(git, emulator, key);
         }
 
@@ -449,6 +456,9 @@ public sealed class GitHubContractTests
                     HttpMethod.Post,
                     $"app/installations/{InstallationId.ToString(CultureInfo.InvariantCulture)}/access_tokens"),
                 "rate-limit.get" => (SandboxHttp.Token, HttpMethod.Get, "rate_limit"),
+                "repos.get-commit" => (SandboxHttp.Token, HttpMethod.Get, $"{repo}/commits/{_git.Feature2}"),
+                "repos.get-combined-status-for-ref" => (SandboxHttp.Token, HttpMethod.Get, $"{repo}/commits/main/status"),
+                "checks.list-for-ref" => (SandboxHttp.Token, HttpMethod.Get, $"{repo}/commits/{_git.Squash}/check-runs"),
                 "actions.create-workflow-dispatch" => (SandboxHttp.Token, HttpMethod.Post, dispatch),
                 _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "no request defined for this operation"),
             };
