@@ -38,6 +38,9 @@ internal static class ServiceRegistration
         {
             services.AddSingleton<ApprovalCheck>();
             services.AddSingleton<ReleaseBranchCheck>();
+            services.AddSingleton<CommitExistsCheck>();
+            services.AddSingleton<ChecksGreenCheck>();
+            services.AddSingleton<GitHubChecks>();
         }
 
         services.AddOptions<DeployGuardOptions>().BindConfiguration(DeployGuardOptions.Section).ValidateOnStart();

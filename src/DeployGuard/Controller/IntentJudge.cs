@@ -1,34 +1,56 @@
 using DeployGuard.Configuration;
 using DeployGuard.Core.Approvals;
+using DeployGuard.Core.Checks;
+using DeployGuard.Core.DeployFiles;
 using DeployGuard.Core.Intents;
+using DeployGuard.Core.Ledger;
 using DeployGuard.Core.Policy;
+using DeployGuard.Git;
+using DeployGuard.GitHub;
 using DeployGuard.GitHub.Approvals;
 using DeployGuard.GitHub.Checks;
 using Microsoft.Extensions.Options;
 
 namespace DeployGuard.Controller;
 
-/// <summary>What the checks concluded for one deploy intent (SPEC §4).</summary>
+/// <summary>What the checks concluded for one deploy intent (SPEC §4), with one line per check for <c>plan</c>.</summary>
 internal abstract record Verdict
 {
+    public IReadOnlyList<string> Checks { get; init; } = [];
+
     /// <summary>Every check passed: claim and trigger.</summary>
-    public sealed record Approved(AppPolicy App, PipelineSpec Pipeline, PullRequestFact? PullRequest, IReadOnlyList<string> ApprovedBy, string Summary) : Verdict;
+    public sealed record Approved(AppPolicy App, PipelineSpec Pipeline, PullRequestFact? PullRequest, IReadOnlyList<string> ApprovedBy, string Summary) : Verdict
+    {
+        public bool Rollback { get; init; }
+
+        /// <summary>Application commits between the deployed commit and this one (compare <c>ahead_by</c>); null when unknown.</summary>
+        public int? NewCommits { get; init; }
+
+        public bool FreezeOverride { get; init; }
+    }
 
     /// <summary>At least one check failed: recorded with every failing reason, nothing triggered.</summary>
     public sealed record Refused(IReadOnlyList<string> Reasons, PullRequestFact? PullRequest, IReadOnlyList<string> ApprovedBy) : Verdict;
 
-    /// <summary>A check could not be evaluated (GitHub unreachable): nothing recorded, judged again next loop.</summary>
+    /// <summary>A check could not be evaluated yet (GitHub unreachable, checks pending, soaking): nothing recorded, judged again next loop.</summary>
     public sealed record Waiting(string Reason) : Verdict;
 
     /// <summary>Everything else passed, but a freeze window is open: recorded <c>deferred</c>, deployed when it ends if still newest.</summary>
     public sealed record Deferred(string Reason, PullRequestFact? PullRequest, IReadOnlyList<string> ApprovedBy, bool Rollback) : Verdict;
 }
 
+/// <summary>The GitHub-side checks, present when the deploy repository is on GitHub.</summary>
+internal sealed record GitHubChecks(
+    IGitHubClient Client, ApprovalCheck Approvals, CommitExistsCheck CommitExists, ReleaseBranchCheck ReleaseBranch, ChecksGreenCheck ChecksGreen);
+
 /// <summary>
-/// Runs the checks for one intent with the policy at its deploy commit's first parent. Fails
-/// closed: anything it cannot verify is <see cref="Verdict.Waiting"/>, never approved.
+/// Runs SPEC §4's checks for one intent, with the policy at its deploy commit's first parent.
+/// Every failing check is reported, not just the first. Fails closed: anything it cannot verify is
+/// <see cref="Verdict.Waiting"/>, never approved. Order of precedence: a definite failure refuses;
+/// otherwise anything undecided waits; otherwise a freeze defers; otherwise it is approved.
 /// </summary>
-internal sealed class IntentJudge(PolicySource policies, IOptions<DeployGuardOptions> options, ApprovalCheck? approvals = null, ReleaseBranchCheck? releaseBranch = null)
+internal sealed class IntentJudge(
+    PolicySource policies, IOptions<DeployGuardOptions> options, ILedger ledger, LocalMirror mirror, DeployLayout layout, TimeProvider time, GitHubChecks? github = null)
 {
     public async Task<Verdict> JudgeAsync(DeployIntent intent, CancellationToken cancellationToken)
     {
@@ -55,58 +77,191 @@ internal sealed class IntentJudge(PolicySource policies, IOptions<DeployGuardOpt
             return new Verdict.Refused(reasons, null, []);
         }
 
-        var (decision, pullRequest, waiting) = await ApprovalsAsync(intent, policy, rules, cancellationToken);
-        if (waiting is not null)
+        if (github is null || options.Value.Repository.GitHub is not { } deployRepository)
         {
-            return new Verdict.Waiting(waiting);
+            return new Verdict.Waiting("approvals and checks cannot be verified: DeployGuard:Repository:GitHub and a GitHub token are not configured");
         }
 
-        var release = await ReleaseBranchAsync(app, intent.Commit!, cancellationToken);
-        switch (release)
+        var commit = intent.Commit!;
+        var lines = new List<string>();
+        var waiting = new List<string>();
+        void Take(string name, CheckResult result)
         {
-            case CheckResult.CannotVerify c:
-                return new Verdict.Waiting(c.Reason);
-            case CheckResult.Failed f:
-                reasons.Add(f.Reason);
+            switch (result)
+            {
+                case CheckResult.Passed p:
+                    lines.Add($"{name}: ok, {p.Summary}");
+                    break;
+                case CheckResult.Failed f:
+                    lines.Add($"{name}: FAILED, {f.Reason}");
+                    reasons.Add(f.Reason);
+                    break;
+                case CheckResult.Pending p:
+                    lines.Add($"{name}: waiting, {p.Reason}");
+                    waiting.Add(p.Reason);
+                    break;
+                case CheckResult.CannotVerify c:
+                    lines.Add($"{name}: cannot verify, {c.Reason}");
+                    waiting.Add(c.Reason);
+                    break;
+            }
+        }
+
+        // 3–4: the commit exists, on the release branch. Checks of a commit that does not exist say nothing.
+        var exists = await github.CommitExists.EvaluateAsync(app.Repository, commit, cancellationToken);
+        Take("commit exists", exists);
+        var known = exists is CheckResult.Passed;
+        if (known)
+        {
+            Take("release branch", await github.ReleaseBranch.EvaluateAsync(app.Repository, app.ReleaseBranch, commit, cancellationToken));
+        }
+
+        // Rollback and change risk both come from comparing the deployed commit with the new one.
+        var deployed = await DeployedCommitAsync(intent, cancellationToken);
+        var (rollback, newCommits) = known ? await CompareAsync(github, app.Repository, deployed, commit, lines, waiting, cancellationToken) : (false, null);
+        var extra = RiskRule.ExtraApprovals(rules, newCommits);
+
+        // 1–2: pull request and approvals (with the risk's extra approval).
+        var outcome = await github.Approvals.EvaluateAsync(new ApprovalRequest(intent, policy, deployRepository, options.Value.Repository.Branch) { ExtraApprovals = extra }, cancellationToken);
+        ApprovalDecision? decision = null;
+        PullRequestFact? pullRequest = null;
+        switch (outcome)
+        {
+            case ApprovalOutcome.CannotVerify c:
+                lines.Add($"approvals: cannot verify, {c.Reason}");
+                waiting.Add(c.Reason);
+                break;
+            case ApprovalOutcome.Decided d:
+                (decision, pullRequest) = (d.Decision, d.PullRequest);
+                lines.Add(d.Decision.Approved ? $"approvals: ok, {d.Decision.Summary}" : $"approvals: FAILED, {string.Join("; ", d.Decision.Reasons)}");
+                reasons.AddRange(d.Decision.Approved ? [] : d.Decision.Reasons);
                 break;
         }
 
-        var approvedBy = decision!.Reviewers.Where(r => r.Counts).Select(r => r.Reviewer).ToList();
-        if (!decision.Approved)
+        // 5: the app commit's checks.
+        if (!rules.RequireChecks)
         {
-            reasons.AddRange(decision.Reasons);
+            lines.Add("checks green: not required");
+        }
+        else if (known)
+        {
+            Take("checks green", await github.ChecksGreen.EvaluateAsync(app.Repository, commit, cancellationToken));
         }
 
-        return reasons.Count > 0
-            ? new Verdict.Refused(reasons, pullRequest, approvedBy)
-            : new Verdict.Approved(app, app.PipelineFor(intent.Environment), pullRequest, approvedBy, decision.Summary);
+        // 6: promotion and soak.
+        var promotion = PromotionCheck.Evaluate(intent.Environment, rules, commit, await PromotionHistoryAsync(rules, intent.App, cancellationToken), time.GetUtcNow());
+        switch (promotion)
+        {
+            case CheckOutcome.Passed p:
+                lines.Add($"promotion: ok, {p.Summary}");
+                break;
+            case CheckOutcome.Failed f:
+                lines.Add($"promotion: FAILED, {f.Reason}");
+                reasons.Add(f.Reason);
+                break;
+            case CheckOutcome.Waiting w:
+                lines.Add($"promotion: waiting, {w.Reason}");
+                waiting.Add(w.Reason);
+                break;
+        }
+
+        var approvedBy = decision?.Reviewers.Where(r => r.Counts).Select(r => r.Reviewer).ToList() ?? [];
+        if (reasons.Count > 0)
+        {
+            return new Verdict.Refused(reasons, pullRequest, approvedBy) { Checks = lines };
+        }
+
+        if (waiting.Count > 0 || decision is null)
+        {
+            return new Verdict.Waiting(string.Join("; ", waiting)) { Checks = lines };
+        }
+
+        // 7: freeze windows, last: a frozen deploy is deferred only once everything else holds.
+        var labelled = pullRequest?.Labels.Contains(FreezeCheck.OverrideLabel, StringComparer.OrdinalIgnoreCase) == true;
+        var freeze = FreezeCheck.Evaluate(intent.Environment, rules, time.GetUtcNow(), labelled, decision.Counted, decision.Required);
+        switch (freeze)
+        {
+            case CheckOutcome.Deferred d:
+                lines.Add($"freeze: deferred, {d.Reason}");
+                return new Verdict.Deferred(d.Reason, pullRequest, approvedBy, rollback) { Checks = lines };
+            case CheckOutcome.Passed p:
+                lines.Add($"freeze: {(p.Override ? "OVERRIDDEN" : "ok")}, {p.Summary}");
+                return new Verdict.Approved(app, app.PipelineFor(intent.Environment), pullRequest, approvedBy, decision.Summary)
+                {
+                    Checks = lines, Rollback = rollback, NewCommits = newCommits, FreezeOverride = p.Override,
+                };
+            default:
+                throw new InvalidOperationException($"unexpected freeze outcome {freeze}");
+        }
     }
 
-    private async Task<CheckResult> ReleaseBranchAsync(AppPolicy app, string commit, CancellationToken cancellationToken) =>
-        releaseBranch is null || options.Value.Repository.GitHub is null
-            ? new CheckResult.CannotVerify("the release branch cannot be checked: DeployGuard:Repository:GitHub and a GitHub token are not configured")
-            : await releaseBranch.EvaluateAsync(app.Repository, app.ReleaseBranch, commit, cancellationToken);
-
-    private async Task<(ApprovalDecision? Decision, PullRequestFact? PullRequest, string? Waiting)> ApprovalsAsync(
-        DeployIntent intent, DeployPolicy policy, EffectiveRules rules, CancellationToken cancellationToken)
+    /// <summary>
+    /// SPEC §4 step 8 and the change risk: compare the deployed commit with the new one. A new
+    /// commit behind the deployed one is a rollback (allowed, flagged); ahead_by counts the risk.
+    /// </summary>
+    private static async Task<(bool Rollback, int? NewCommits)> CompareAsync(
+        GitHubChecks github, string repository, string? deployed, string commit, List<string> lines, List<string> waiting, CancellationToken cancellationToken)
     {
-        var repository = options.Value.Repository;
-        if (approvals is null || repository.GitHub is not { } github)
+        if (deployed is null || string.Equals(deployed, commit, StringComparison.OrdinalIgnoreCase))
         {
-            // Without GitHub only a policy that asks for no review at all can pass; anything else
-            // cannot be verified, so it waits for the configuration instead of deploying.
-            var local = ApprovalEvaluator.Evaluate(new ApprovalFacts { Rules = rules, Admins = policy.Admins, ChangesPolicy = intent.ChangesPolicy });
-            return local.Approved
-                ? (local, null, null)
-                : (null, null, "approvals cannot be verified: DeployGuard:Repository:GitHub and a GitHub token are not configured");
+            lines.Add(deployed is null ? "rollback/risk: first deploy of this app here" : "rollback/risk: redeploy of the deployed commit");
+            return (false, null);
         }
 
-        var outcome = await approvals.EvaluateAsync(new ApprovalRequest(intent, policy, github, repository.Branch), cancellationToken);
-        return outcome switch
+        try
         {
-            ApprovalOutcome.CannotVerify c => (null, null, c.Reason),
-            ApprovalOutcome.Decided d => (d.Decision, d.PullRequest, null),
-            _ => throw new InvalidOperationException($"unknown approval outcome {outcome}"),
-        };
+            var comparison = await github.Client.CompareAsync(repository, deployed, commit, cancellationToken);
+            var rollback = RollbackRule.IsRollback(comparison.Status);
+            lines.Add(rollback
+                ? $"rollback: yes, {RollbackRule.Summary(commit, deployed)}"
+                : $"risk: {comparison.AheadBy} new commit(s) since {CommitHash.Abbreviate(deployed)}");
+            return (rollback, rollback ? 0 : comparison.AheadBy);
+        }
+        catch (GitHubNotFoundException)
+        {
+            // The deployed commit is gone from the app repository (force-pushed away): the size of
+            // the change is unknown, which adds no approval, and it cannot be a rollback to it.
+            lines.Add($"risk: unknown, the deployed commit {CommitHash.Abbreviate(deployed)} is not in {repository}");
+            return (false, null);
+        }
+        catch (GitHubException ex)
+        {
+            lines.Add($"rollback/risk: cannot verify, {ex.Message}");
+            waiting.Add($"cannot compare with the deployed commit: {ex.Message}");
+            return (false, null);
+        }
+    }
+
+    /// <summary>The commit that last succeeded in this environment for this app, per the ledger; else the deploy file's previous commit.</summary>
+    private async Task<string?> DeployedCommitAsync(DeployIntent intent, CancellationToken cancellationToken)
+    {
+        await foreach (var (_, entry) in ledger.HistoryAsync(mirror.BranchRef, layout.PathOf(intent.Environment, intent.App), cancellationToken))
+        {
+            if (entry.Environment == intent.Environment && entry.App == intent.App && entry.Status == DeployStatus.Succeeded && entry.Commit is not null)
+            {
+                return entry.Commit;
+            }
+        }
+
+        return intent.PreviousCommit;
+    }
+
+    private async Task<List<LedgerEntry>> PromotionHistoryAsync(EffectiveRules rules, string app, CancellationToken cancellationToken)
+    {
+        var entries = new List<LedgerEntry>();
+        if (rules.PromoteFrom is not { } from)
+        {
+            return entries;
+        }
+
+        await foreach (var (_, entry) in ledger.HistoryAsync(mirror.BranchRef, layout.PathOf(from, app), cancellationToken))
+        {
+            if (entry.Environment == from && entry.App == app)
+            {
+                entries.Add(entry);
+            }
+        }
+
+        return entries;
     }
 }

@@ -201,8 +201,9 @@ internal sealed partial class Reconciler(
             PullRequest = approved.PullRequest?.Number,
             ApprovedBy = approved.ApprovedBy,
             Pipeline = request.Describe(),
+            Rollback = approved.Rollback,
             At = request.ClaimedAt,
-            Extra = [new("Replica", _replica)],
+            Extra = Extras(approved),
         };
 
         if (!await ledger.TryClaimAsync(new LedgerRecord(intent.DeployCommit, claim), cancellationToken))
@@ -214,6 +215,11 @@ internal sealed partial class Reconciler(
         }
 
         LogClaimed(intent.DeployId, approved.Summary, request.Describe());
+        if (approved.Rollback)
+        {
+            LogRollback(intent.DeployId, CommitHash.Abbreviate(intent.Commit!));
+        }
+
         await TriggerAsync(intent, claim, request, pass, cancellationToken);
     }
 
@@ -322,6 +328,27 @@ internal sealed partial class Reconciler(
         LogOutcome(intent.DeployId, LedgerEntry.Format(entry.Status), entry.Run ?? "");
     }
 
+    /// <summary>
+    /// Trailers beyond SPEC §6's block: the size of the change when known (the risk rule's input),
+    /// a freeze override when one was used, and the claim's owner while it is in flight.
+    /// </summary>
+    private List<KeyValuePair<string, string>> Extras(Verdict.Approved approved)
+    {
+        var extra = new List<KeyValuePair<string, string>>();
+        if (approved.NewCommits is { } count)
+        {
+            extra.Add(new("New-Commits", count.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        if (approved.FreezeOverride)
+        {
+            extra.Add(new("Freeze-Override", "yes"));
+        }
+
+        extra.Add(new("Replica", _replica));
+        return extra;
+    }
+
     private static PipelineRequest Request(DeployIntent intent, AppPolicy app, PipelineSpec spec, DateTimeOffset claimedAt, bool recovering) => new()
     {
         Environment = intent.Environment,
@@ -408,6 +435,9 @@ internal sealed partial class Reconciler(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{DeployId} refused: {Reasons}")]
     private partial void LogRefused(string deployId, string reasons);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{DeployId} is a ROLLBACK to {Commit}, older than the deployed commit")]
+    private partial void LogRollback(string deployId, string commit);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{DeployId} deferred: {Reason}")]
     private partial void LogDeferred(string deployId, string reason);

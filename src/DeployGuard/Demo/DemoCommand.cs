@@ -102,6 +102,11 @@ internal sealed class DemoCommand(TextWriter output, TextWriter error)
 
         await using var github = await GitHubEmulator.StartAsync(new GitHubEmulatorOptions { TimeProvider = _clock }, ct);
         SeedGitHub(github, remote.Path, app.Path);
+        foreach (var built in new[] { c1, c2, feature, hotfix })
+        {
+            // The app's CI went green on every commit: the demo's refusals come from review and branches.
+            github.State.AddStatus("acme/app", built, "ci/build", "success", "build and tests passed");
+        }
 
         using var host = BuildController(remote.Path, Path.Combine(root, "controller"), github);
         var reconciler = host.Services.GetRequiredService<Reconciler>();
