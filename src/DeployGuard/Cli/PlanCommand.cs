@@ -1,4 +1,5 @@
 using DeployGuard.Configuration;
+using DeployGuard.Controller;
 using DeployGuard.Core.Approvals;
 using DeployGuard.Core.DeployFiles;
 using DeployGuard.Core.Intents;
@@ -48,13 +49,12 @@ internal static class PlanCommand
 
             case Detection.Pending p:
                 await output.WriteLineAsync($"{p.CommitCount} commit(s) pending from {CommitHash.Abbreviate(p.Checkpoint)} to {CommitHash.Abbreviate(p.Tip)}:");
-                var approvals = services.GetService<ApprovalCheck>();
-                if (approvals is null)
+                if (services.GetService<GitHubChecks>() is null)
                 {
-                    await output.WriteLineAsync("  (approvals are not checked: set DeployGuard:Repository:GitHub and a GitHub token)");
+                    await output.WriteLineAsync("  (approvals and checks are not verified: set DeployGuard:Repository:GitHub and a GitHub token)");
                 }
 
-                await WritePendingAsync(p.Set, new PlanContext(repository, layout, approvals, options), output, cancellationToken);
+                await WritePendingAsync(p.Set, new PlanContext(services.GetRequiredService<IntentJudge>()), output, cancellationToken);
                 return ExitCodes.Success;
 
             default:
@@ -62,10 +62,7 @@ internal static class PlanCommand
         }
     }
 
-    private sealed record PlanContext(IDeployRepository Repository, DeployLayout Layout, ApprovalCheck? Approvals, DeployGuardOptions Options)
-    {
-        public Dictionary<string, DeployPolicy?> Policies { get; } = new(StringComparer.Ordinal);
-    }
+    private sealed record PlanContext(IntentJudge Judge);
 
     private static async Task WritePendingAsync(IntentSet set, PlanContext context, TextWriter output, CancellationToken cancellationToken)
     {
@@ -94,9 +91,12 @@ internal static class PlanCommand
         }
     }
 
+    /// <summary>
+    /// The controller's own judgement (<see cref="IntentJudge"/>), every check with its verdict;
+    /// nothing is claimed, triggered or recorded.
+    /// </summary>
     private static async Task<(string Verdict, IReadOnlyList<string> Details)> VerdictAsync(DeployIntent intent, PlanContext context, CancellationToken cancellationToken)
     {
-        var layout = context.Layout;
         if (intent.SupersededBy is { } newer)
         {
             return ($"superseded by {newer}", []);
@@ -112,64 +112,17 @@ internal static class PlanCommand
             return ("removed (recorded; no pipeline runs)", []);
         }
 
-        var policy = await PolicyAtAsync(intent.PolicyCommit, context.Repository, layout, context.Policies, cancellationToken);
-        if (policy is null)
+        var verdict = await context.Judge.JudgeAsync(intent, cancellationToken);
+        var details = verdict.Checks.Concat(verdict.Reviewers).ToList();
+        return verdict switch
         {
-            return ($"refused: the policy {layout.PolicyPath} at {CommitHash.Abbreviate(intent.PolicyCommit ?? "")} is missing or invalid (run 'deployguard check')", []);
-        }
-
-        if (!policy.Environments.ContainsKey(intent.Environment))
-        {
-            return ($"refused: environment '{intent.Environment}' is not in {layout.PolicyPath}", []);
-        }
-
-        if (!policy.Apps.TryGetValue(intent.App, out var app))
-        {
-            return ($"refused: app '{intent.App}' is not in {layout.PolicyPath}", []);
-        }
-
-        var pipeline = $"pipeline {app.PipelineFor(intent.Environment).Type}";
-        if (context.Approvals is null || context.Options.Repository.GitHub is not { } github)
-        {
-            return ($"approvals not checked; {pipeline}; safety checks arrive with later stages", []);
-        }
-
-        var outcome = await context.Approvals.EvaluateAsync(
-            new ApprovalRequest(intent, policy, github, context.Options.Repository.Branch), cancellationToken);
-        switch (outcome)
-        {
-            case ApprovalOutcome.CannotVerify waiting:
-                return ($"waiting: {waiting.Reason}", []);
-            case ApprovalOutcome.Decided { Decision: var decision, PullRequest: var pr }:
-                var details = decision.Reviewers
-                    .Select(r => r.Counts ? $"{r.Reviewer}: approved, counts"
-                        : r.State == ReviewState.Approved ? $"{r.Reviewer}: approved, does not count: {r.WhyNot}"
-                        : $"{r.Reviewer}: {r.WhyNot}")
-                    .ToList();
-                var where = pr is null ? "no pull request" : $"PR #{pr.Number}";
-                return decision.Approved
-                    ? ($"approved ({decision.Summary}, {where}); {pipeline}; safety checks arrive with later stages", details)
-                    : ($"refused ({where}): {string.Join("; ", decision.Reasons)}", details);
-            default:
-                throw new InvalidOperationException($"unknown approval outcome {outcome}");
-        }
+            Verdict.Approved a => ($"approved ({a.Summary}, {Where(a.PullRequest)}); pipeline {a.Pipeline.Type}{(a.Rollback ? "; ROLLBACK" : "")}{(a.FreezeOverride ? "; freeze overridden" : "")}", details),
+            Verdict.Refused r => ($"refused ({Where(r.PullRequest)}): {string.Join("; ", r.Reasons)}", details),
+            Verdict.Deferred d => ($"deferred: {d.Reason}", details),
+            Verdict.Waiting w => ($"waiting: {w.Reason}", details),
+            _ => throw new InvalidOperationException($"unknown verdict {verdict}"),
+        };
     }
 
-    private static async Task<DeployPolicy?> PolicyAtAsync(
-        string? commit, IDeployRepository repository, DeployLayout layout, Dictionary<string, DeployPolicy?> cache, CancellationToken cancellationToken)
-    {
-        if (commit is null)
-        {
-            return null;
-        }
-
-        if (!cache.TryGetValue(commit, out var policy))
-        {
-            var file = await repository.ReadFileAsync(commit, layout.PolicyPath, 1024 * 1024, cancellationToken);
-            policy = file is null ? null : PolicyParser.Parse(ChangeValidator.DecodePolicy(file.Head.Span), layout.PolicyPath).Policy;
-            cache[commit] = policy;
-        }
-
-        return policy;
-    }
+    private static string Where(PullRequestFact? pullRequest) => pullRequest is null ? "no pull request" : $"PR #{pullRequest.Number}";
 }

@@ -16,7 +16,11 @@ namespace DeployGuard.Controller;
 /// <summary>What the checks concluded for one deploy intent (SPEC §4), with one line per check for <c>plan</c>.</summary>
 internal abstract record Verdict
 {
+    /// <summary>One line per check with its verdict, in SPEC §4's order: what <c>plan</c> shows.</summary>
     public IReadOnlyList<string> Checks { get; init; } = [];
+
+    /// <summary>Each reviewer's latest decisive review and whether it counts.</summary>
+    public IReadOnlyList<string> Reviewers { get; init; } = [];
 
     /// <summary>Every check passed: claim and trigger.</summary>
     public sealed record Approved(AppPolicy App, PipelineSpec Pipeline, PullRequestFact? PullRequest, IReadOnlyList<string> ApprovedBy, string Summary) : Verdict
@@ -166,14 +170,19 @@ internal sealed class IntentJudge(
         }
 
         var approvedBy = decision?.Reviewers.Where(r => r.Counts).Select(r => r.Reviewer).ToList() ?? [];
+        var reviewers = decision?.Reviewers
+            .Select(r => r.Counts ? $"{r.Reviewer}: approved, counts"
+                : r.State == ReviewState.Approved ? $"{r.Reviewer}: approved, does not count: {r.WhyNot}"
+                : $"{r.Reviewer}: {r.WhyNot}")
+            .ToList() ?? [];
         if (reasons.Count > 0)
         {
-            return new Verdict.Refused(reasons, pullRequest, approvedBy) { Checks = lines };
+            return new Verdict.Refused(reasons, pullRequest, approvedBy) { Checks = lines, Reviewers = reviewers };
         }
 
         if (waiting.Count > 0 || decision is null)
         {
-            return new Verdict.Waiting(string.Join("; ", waiting)) { Checks = lines };
+            return new Verdict.Waiting(string.Join("; ", waiting)) { Checks = lines, Reviewers = reviewers };
         }
 
         // 7: freeze windows, last: a frozen deploy is deferred only once everything else holds.
@@ -183,12 +192,12 @@ internal sealed class IntentJudge(
         {
             case CheckOutcome.Deferred d:
                 lines.Add($"freeze: deferred, {d.Reason}");
-                return new Verdict.Deferred(d.Reason, pullRequest, approvedBy, rollback) { Checks = lines };
+                return new Verdict.Deferred(d.Reason, pullRequest, approvedBy, rollback) { Checks = lines, Reviewers = reviewers };
             case CheckOutcome.Passed p:
                 lines.Add($"freeze: {(p.Override ? "OVERRIDDEN" : "ok")}, {p.Summary}");
                 return new Verdict.Approved(app, app.PipelineFor(intent.Environment), pullRequest, approvedBy, decision.Summary)
                 {
-                    Checks = lines, Rollback = rollback, NewCommits = newCommits, FreezeOverride = p.Override,
+                    Checks = lines, Reviewers = reviewers, Rollback = rollback, NewCommits = newCommits, FreezeOverride = p.Override,
                 };
             default:
                 throw new InvalidOperationException($"unexpected freeze outcome {freeze}");

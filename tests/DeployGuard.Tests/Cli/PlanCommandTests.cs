@@ -56,7 +56,7 @@ public sealed class PlanCommandTests : IDisposable
         result.Output.ShouldContain($"staging.app.{deploy[..12]}");
         result.Output.ShouldContain($"deploy {Hashes.Sha1("2")[..12]} (was {Hashes.Sha1("1")[..12]})");
         result.Output.ShouldContain($"qa.app.{unknown[..12]}");
-        result.Output.ShouldContain("refused: environment 'qa' is not in deployguard.yml");
+        result.Output.ShouldContain("refused (no pull request): environment 'qa' is not in deployguard.yml");
         await ledger.FetchAsync(CancellationToken.None);
         (await ledger.ReadStateAsync(CancellationToken.None)).Checkpoint.ShouldBe(seed, "plan triggers nothing and records nothing");
     }
@@ -161,7 +161,9 @@ public sealed class PlanCommandTests : IDisposable
         var mergedId = $"staging.app.{merge[..12]}";
         var pushedId = $"staging.app.{pushed[..12]}";
         lines.ShouldContain(l => l.StartsWith(mergedId, StringComparison.Ordinal) && l.Contains("superseded by " + pushedId, StringComparison.Ordinal));
-        lines.ShouldContain(l => l.StartsWith(pushedId, StringComparison.Ordinal) && l.Contains("refused (no pull request): direct push without review", StringComparison.Ordinal));
+        var pushedLine = lines.First(l => l.StartsWith(pushedId, StringComparison.Ordinal));
+        pushedLine.ShouldContain("refused (no pull request): ");
+        pushedLine.ShouldContain("direct push without review");
         (result.Output + result.Error).ShouldNotContain(GitHubToken);
     }
 
@@ -174,7 +176,9 @@ public sealed class PlanCommandTests : IDisposable
         var result = await PlanWithGitHubAsync(github);
 
         result.ExitCode.ShouldBe(0, result.Error);
-        result.Output.ShouldContain($"approved (1 of 1 approval, PR #{number})");
+        // Every check is listed: the approvals pass, and the app commit (a made-up hash) is refused.
+        result.OutputLines.ShouldContain("approvals: ok, 1 of 1 approval");
+        result.Output.ShouldContain($"refused (PR #{number}): commit {Hashes.Sha1("2")[..12]} does not exist in acme/app");
         result.OutputLines.ShouldContain("carol: approved, does not count: is the pull request's author");
         result.OutputLines.ShouldContain("alice: approved, counts");
     }
