@@ -60,6 +60,13 @@ internal static class CheckCommand
             var mergeBase = await repository.MergeBaseAsync(@base, head, cancellationToken) ?? @base;
             report = await CheckChangeAsync(repository, layout, mergeBase, head, cancellationToken);
             scope = $"changes from {CommitHash.Abbreviate(mergeBase)} to {CommitHash.Abbreviate(head)}";
+            var configuration = PullRequestChecks.LoadConfiguration();
+            if (PullRequestChecks.Configured(configuration))
+            {
+                var remote = await PullRequestChecks.RunAsync(configuration, repository, layout, mergeBase, head, report.CheckedFiles, cancellationToken);
+                report = report with { Problems = [.. report.Problems, .. remote] };
+                scope += " (with the GitHub checks)";
+            }
         }
 
         if (args.Json)
