@@ -126,7 +126,9 @@ internal sealed class IntentJudge(
         var extra = RiskRule.ExtraApprovals(rules, newCommits);
 
         // 1–2: pull request and approvals (with the risk's extra approval).
-        var outcome = await github.Approvals.EvaluateAsync(new ApprovalRequest(intent, policy, deployRepository, options.Value.Repository.Branch) { ExtraApprovals = extra }, cancellationToken);
+        // Independent review covers every commit between what runs and what will run.
+        var judged = deployed is null ? intent : intent with { PreviousCommit = deployed };
+        var outcome = await github.Approvals.EvaluateAsync(new ApprovalRequest(judged, policy, deployRepository, options.Value.Repository.Branch) { ExtraApprovals = extra }, cancellationToken);
         ApprovalDecision? decision = null;
         PullRequestFact? pullRequest = null;
         switch (outcome)
@@ -241,18 +243,31 @@ internal sealed class IntentJudge(
         }
     }
 
-    /// <summary>The commit that last succeeded in this environment for this app, per the ledger; else the deploy file's previous commit.</summary>
+    /// <summary>
+    /// The commit actually running in this environment for this app: the last that succeeded per
+    /// the ledger. With no success recorded yet, it is what the deploy file named before the first
+    /// recorded change (the baseline's content), never a commit that was refused, superseded or
+    /// failed: otherwise a refused big jump followed by one more commit would look small.
+    /// </summary>
     private async Task<string?> DeployedCommitAsync(DeployIntent intent, CancellationToken cancellationToken)
     {
+        LedgerEntry? oldest = null;
         await foreach (var (_, entry) in ledger.HistoryAsync(mirror.BranchRef, layout.PathOf(intent.Environment, intent.App), cancellationToken))
         {
-            if (entry.Environment == intent.Environment && entry.App == intent.App && entry.Status == DeployStatus.Succeeded && entry.Commit is not null)
+            if (entry.Environment != intent.Environment || entry.App != intent.App || entry.DeployId == intent.DeployId)
+            {
+                continue;
+            }
+
+            if (entry.Status == DeployStatus.Succeeded && entry.Commit is not null)
             {
                 return entry.Commit;
             }
+
+            oldest = entry;
         }
 
-        return intent.PreviousCommit;
+        return oldest is null ? intent.PreviousCommit : oldest.PreviousCommit;
     }
 
     private async Task<List<LedgerEntry>> PromotionHistoryAsync(EffectiveRules rules, string app, CancellationToken cancellationToken)

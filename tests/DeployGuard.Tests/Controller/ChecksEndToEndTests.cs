@@ -282,11 +282,11 @@ public sealed class ChecksEndToEndTests : IAsyncLifetime
         _world.CommandDeliveries.ShouldBe([Id("qa", merge)]);
     }
 
-    [Fact(Skip = "BUG: IntentJudge.DeployedCommitAsync falls back to intent.PreviousCommit (the deploy file's previous first token) " +
-                 "when the ledger has no succeeded entry for the app in the environment, even when that previous commit was refused and never " +
-                 "deployed. After c52 (51 new commits over the baseline c1) is refused, deploying c53 compares c52...c53 (1 new commit), so one " +
-                 "approval deploys a 52-commit jump: the risk rule (and independent_review's commit range, and rollback detection) is bypassed. " +
-                 "The fallback should be the commit the file named at the baseline/last deployed state, skipping refused, superseded, failed and deferred intents.")]
+    /// <summary>
+    /// Regression: with no success recorded yet, the deployed commit is the baseline's, not the
+    /// previous (refused) one; else a refused 51-commit jump plus one commit looked like one commit.
+    /// </summary>
+    [Fact]
     public async Task RefusedJump_ThenOneMoreCommit_StillCountsFromTheDeployedCommit()
     {
         using var controller = await StartAsync(Tuesday, RiskyEnvironment, ("qa/reports.deploy", DeployFile(_c1)));
