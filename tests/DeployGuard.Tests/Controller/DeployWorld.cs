@@ -64,24 +64,15 @@ public sealed class DeployWorld : IAsyncDisposable
             pipeline: { type: command, command: ["{{Script}}"], timeout: 3s }
         """;
 
-    public string Policy => $$"""
+    public string Policy => """
         version: 1
         defaults:
           require_checks: false
         environments:
           staging: {}
           production: { min_approvals: 2 }
-        apps:
-          app:
-            repository: acme/app
-            pipeline: { type: github-actions, workflow: deploy.yml, ref: main }
-          billing:
-            repository: acme/billing
-            pipeline: { type: webhook, url: "{{Hooks.UrlFor("billing")}}", secret_env: {{SecretEnv}} }
-          reports:
-            repository: acme/reports
-            pipeline: { type: command, command: ["{{Script}}"], timeout: 3s }
-        """;
+
+        """ + Apps;
 
     public static async Task<DeployWorld> StartAsync()
     {
