@@ -239,15 +239,12 @@ internal sealed partial class Reconciler(
             return;
         }
 
-        var lookup = await policies.AtAsync(intent.PolicyCommit, cancellationToken);
-        if (lookup.Policy?.Apps.GetValueOrDefault(intent.App) is not { } app)
+        if (await RecordedRequestAsync(intent, claim, recovering: true, pass, cancellationToken) is not { } request)
         {
-            pass.Record(intent, claim with { Status = DeployStatus.Failed, Reason = "claimed, but its app is no longer readable from the policy", At = time.GetUtcNow() });
             return;
         }
 
         LogResuming(intent.DeployId, owner ?? "unknown");
-        var request = Request(intent, app, app.PipelineFor(intent.Environment), claim.At, recovering: true);
         var mine = owner == _replica ? claim : claim with { Extra = [.. claim.Extra.Where(e => e.Key != "Replica"), new("Replica", _replica)] };
         await TriggerAsync(intent, mine, request, pass, cancellationToken);
     }
@@ -269,15 +266,30 @@ internal sealed partial class Reconciler(
 
     private async Task FollowAsync(DeployIntent intent, LedgerEntry triggered, Pass pass, CancellationToken cancellationToken)
     {
-        var lookup = await policies.AtAsync(intent.PolicyCommit, cancellationToken);
-        if (lookup.Policy?.Apps.GetValueOrDefault(intent.App) is not { } app)
+        if (await RecordedRequestAsync(intent, triggered, recovering: false, pass, cancellationToken) is not { } request)
         {
             return;
         }
 
-        var request = Request(intent, app, app.PipelineFor(intent.Environment), triggered.At, recovering: false);
         var outcome = await pipelines.For(request.Spec.Type).FollowAsync(request, triggered.Run!, cancellationToken);
         await RecordOutcomeAsync(intent, triggered, outcome, pass, cancellationToken);
+    }
+
+    /// <summary>
+    /// The delivery of an intent the ledger already holds (claimed or triggered), rebuilt from the
+    /// policy at its policy commit, which cannot change. Should that policy be unreadable, the
+    /// intent is recorded failed rather than silently left behind the checkpoint.
+    /// </summary>
+    private async Task<PipelineRequest?> RecordedRequestAsync(DeployIntent intent, LedgerEntry recorded, bool recovering, Pass pass, CancellationToken cancellationToken)
+    {
+        var lookup = await policies.AtAsync(intent.PolicyCommit, cancellationToken);
+        if (lookup.Policy?.Apps.GetValueOrDefault(intent.App) is not { } app)
+        {
+            pass.Record(intent, recorded with { Status = DeployStatus.Failed, Reason = "recorded, but its app is no longer readable from the policy", At = time.GetUtcNow() });
+            return null;
+        }
+
+        return Request(intent, app, app.PipelineFor(intent.Environment), recorded.At, recovering);
     }
 
     /// <summary>Publishes a delivery's outcome at once: the next crash must not lose it.</summary>
