@@ -85,6 +85,21 @@ internal sealed class EmulatedGitHub : IAsyncDisposable
     public GitHubClient CreateClient(GitHubClientOptions options, IGitHubTokenSource tokens) =>
         new(CreateHttp(options), options, tokens, Time, Logs.CreateLogger<GitHubClient>(), random: () => 0.5);
 
+    /// <summary>
+    /// A client like <see cref="CreateClient(Action{GitHubClientOptions}?, IGitHubTokenSource?)"/> whose HTTP goes
+    /// through <paramref name="handler"/> on its way to the emulator: for failures the emulator's faults cannot
+    /// make (an answer lost after GitHub acted, a connection never made).
+    /// </summary>
+    public GitHubClient CreateClientThrough(DelegatingHandler handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        handler.InnerHandler = new SocketsHttpHandler { AllowAutoRedirect = false };
+        var http = new HttpClient(handler);
+        Own(http);
+        var options = Options();
+        return new GitHubClient(new GitHubHttp(http, options, Logs.CreateLogger<GitHubClient>()), options, StaticTokenSource.FromToken(Token), Time, Logs.CreateLogger<GitHubClient>(), random: () => 0.5);
+    }
+
     /// <summary>An open pull request from <c>pr</c> into <c>main</c>, by carol.</summary>
     public int AddPullRequest(string author = "carol") =>
         State.AddPullRequest(Repository, new PullRequestSeed(author, "pr", HeadSha, "main", BaseSha));

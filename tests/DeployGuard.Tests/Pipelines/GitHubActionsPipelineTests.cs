@@ -257,7 +257,7 @@ public sealed class GitHubActionsPipelineTests : IAsyncLifetime
     public async Task Trigger_DispatchWentThroughButItsAnswerWasLost_FindsTheRunAndDoesNotDispatchAgain()
     {
         // The emulator's faults answer instead of the endpoint; a lost answer needs the request to reach it first.
-        var client = ClientThrough(new LoseAnswer(r => r.Method == HttpMethod.Post, HttpStatusCode.BadGateway));
+        var client = _gh.CreateClientThrough(new LoseAnswer(r => r.Method == HttpMethod.Post, HttpStatusCode.BadGateway));
 
         var outcome = await TriggerAsync(Pipeline(client: client), Request());
 
@@ -476,21 +476,6 @@ public sealed class GitHubActionsPipelineTests : IAsyncLifetime
     private Task<PipelineOutcome> FollowAsync(GitHubActionsPipeline pipeline, PipelineRequest request, string run) =>
         _gh.Time.RunAsync(pipeline.FollowAsync(request, run, CancellationToken.None));
 
-    /// <summary>A real client whose HTTP goes through <paramref name="handler"/> on its way to the emulator.</summary>
-    private GitHubClient ClientThrough(DelegatingHandler handler)
-    {
-        handler.InnerHandler = new SocketsHttpHandler { AllowAutoRedirect = false };
-        var http = new HttpClient(handler);
-        _gh.Own(http);
-        var options = _gh.Options();
-        return new GitHubClient(
-            new GitHubHttp(http, options, _gh.Logs.CreateLogger<GitHubClient>()),
-            options,
-            StaticTokenSource.FromToken(EmulatedGitHub.Token),
-            _gh.Time,
-            _gh.Logs.CreateLogger<GitHubClient>(),
-            random: () => 0.5);
-    }
 
     /// <summary>Lets the first matching request reach GitHub, then loses its answer: GitHub acted, the caller sees <paramref name="status"/>.</summary>
     private sealed class LoseAnswer(Func<HttpRequestMessage, bool> match, HttpStatusCode status) : DelegatingHandler

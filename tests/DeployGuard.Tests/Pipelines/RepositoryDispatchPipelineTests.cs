@@ -89,7 +89,7 @@ public sealed class RepositoryDispatchPipelineTests : IAsyncLifetime
     public async Task Trigger_AnswerLost_SentAgain_ReceiverSeesItTwice()
     {
         // At least once, by design: the event cannot be looked up, so a lost answer means sending it again.
-        var client = ClientThrough(new FailFirst(_ => new HttpResponseMessage(HttpStatusCode.GatewayTimeout) { Content = new StringContent("") }, forward: true));
+        var client = _gh.CreateClientThrough(new FailFirst(_ => new HttpResponseMessage(HttpStatusCode.GatewayTimeout) { Content = new StringContent("") }, forward: true));
 
         var outcome = await TriggerAsync(Pipeline(client: client), Request());
 
@@ -115,7 +115,7 @@ public sealed class RepositoryDispatchPipelineTests : IAsyncLifetime
     [Fact]
     public async Task Trigger_ConnectionRefusedBeforeSending_ClientRetriesIt()
     {
-        var client = ClientThrough(new FailFirst(_ => throw new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused"), forward: false));
+        var client = _gh.CreateClientThrough(new FailFirst(_ => throw new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused"), forward: false));
 
         var outcome = await TriggerAsync(Pipeline(client: client), Request());
 
@@ -186,21 +186,6 @@ public sealed class RepositoryDispatchPipelineTests : IAsyncLifetime
     private Task<PipelineOutcome> TriggerAsync(RepositoryDispatchPipeline pipeline, PipelineRequest request) =>
         _gh.Time.RunAsync(pipeline.TriggerAsync(request, CancellationToken.None));
 
-    /// <summary>A real client whose HTTP goes through <paramref name="handler"/> on its way to the emulator.</summary>
-    private GitHubClient ClientThrough(DelegatingHandler handler)
-    {
-        handler.InnerHandler = new SocketsHttpHandler { AllowAutoRedirect = false };
-        var http = new HttpClient(handler);
-        _gh.Own(http);
-        var options = _gh.Options();
-        return new GitHubClient(
-            new GitHubHttp(http, options, _gh.Logs.CreateLogger<GitHubClient>()),
-            options,
-            StaticTokenSource.FromToken(EmulatedGitHub.Token),
-            _gh.Time,
-            _gh.Logs.CreateLogger<GitHubClient>(),
-            random: () => 0.5);
-    }
 
     /// <summary>
     /// The first request fails as <paramref name="failure"/> says — after reaching the emulator when
